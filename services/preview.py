@@ -1,0 +1,209 @@
+"""The import preview a supervisor checks at a glance, for the CLI and the bot alike.
+
+Sections, the number of activities, each deadline as understood, which rows go to schools, the
+rows that need a person's attention, and — for a corrected file — what will change.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from models.base import DueKind, SchoolKind, Target
+from services.deadlines import Deadline, PeriodKind, PlanPeriod
+from services.i18n import Translator
+from services.plan_import.model import Attention, ParsedActivity, ParsedPlan
+from services.plans import PlanChanges
+
+TEXT_PREVIEW_CHARS = 90
+MAX_DATES_SHOWN = 4
+TELEGRAM_LIMIT = 3900
+
+
+class Markup:
+    """Plain text for a terminal, HTML for Telegram."""
+
+    def __init__(self, html_mode: bool) -> None:
+        self.html = html_mode
+
+    def esc(self, text: str) -> str:
+        return html.escape(text, quote=False) if self.html else text
+
+    def bold(self, text: str) -> str:
+        return f"<b>{text}</b>" if self.html else text
+
+    def italic(self, text: str) -> str:
+        return f"<i>{text}</i>" if self.html else text
+
+
+def shorten(text: str, limit: int = TEXT_PREVIEW_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;") + "…"
+
+
+def target_label(t: Translator, target: Target) -> str:
+    return t(f"target-{target.value}")
+
+
+def kind_label(t: Translator, kind: SchoolKind) -> str:
+    return t(f"school-kind-{kind.value}")
+
+
+def period_label(t: Translator, period: PlanPeriod) -> str:
+    dates = t("period-dates", start=t.date(period.start, "short"), end=t.date(period.end, "short"))
+    if period.kind is PeriodKind.SCHOOL_YEAR:
+        return (
+            t("period-school-year", first=period.start.year, second=period.end.year) + f" ({dates})"
+        )
+    return dates
+
+
+def deadline_label(t: Translator, deadline: Deadline) -> str:
+    """How the bot understood a phrase: «до 31.08.2021», «ежегодно до 31 августа (2021–2024)»."""
+    dues = [d for d in deadline.dues if d.due_on is not None]
+    if deadline.kind is DueKind.NEEDS_DATE or not dues:
+        return t("due-needs-date")
+    shown = [t.date(d.due_on, "short") for d in dues[:MAX_DATES_SHOWN]]  # type: ignore[arg-type]
+    more = len(dues) - len(shown)
+    listed = ", ".join(shown) + (t("due-more", n=more) if more > 0 else "")
+    first, last = dues[0].due_on, dues[-1].due_on
+    assert first is not None and last is not None
+    if deadline.kind is DueKind.YEARLY:
+        years = f"{first.year}–{last.year}" if first.year != last.year else str(first.year)
+        key = "due-yearly-default" if dues[0].is_default else "due-yearly"
+        return t(key, day=t.date(first, "day_month"), years=years)
+    if deadline.kind is DueKind.WINDOW and len(dues) == 1 and dues[0].starts_on:
+        return t("due-window", start=t.date(dues[0].starts_on, "short"), end=t.date(first, "short"))
+    if deadline.kind is DueKind.HALF_YEAR:
+        return t("due-half-year", dates=listed)
+    if deadline.kind is DueKind.ONGOING:
+        return t("due-ongoing", dates=listed)
+    return t("due-by", dates=listed)
+
+
+def attention_reasons(t: Translator, activity: ParsedActivity) -> list[str]:
+    reasons = []
+    for reason in activity.attention:
+        if reason is Attention.PARTLY_UNKNOWN_EXECUTORS:
+            reasons.append(
+                t("attention-partly_unknown_executors", names=", ".join(activity.unknown_executors))
+            )
+        else:
+            reasons.append(
+                t(
+                    f"attention-{reason.value}",
+                    phrase=activity.deadline.phrase,
+                    executors=activity.executors or "—",
+                )
+            )
+    return reasons
+
+
+def render_preview(
+    t: Translator,
+    parsed: ParsedPlan,
+    changes: PlanChanges | None = None,
+    *,
+    html_mode: bool = False,
+    show_rows: bool = True,
+) -> list[str]:
+    """The preview as lines."""
+    m = Markup(html_mode)
+    lines = [
+        m.bold(t("preview-title", title=m.esc(shorten(parsed.title, 300)))),
+        t("preview-file", file=m.esc(parsed.source_name), period=period_label(t, parsed.period)),
+    ]
+    school_rows = len(parsed.school_activities)
+    counts = t(
+        "preview-counts",
+        activities=t("count-activities", n=len(parsed.activities)),
+        schools=school_rows,
+        department=len(parsed.activities) - school_rows,
+    )
+    if parsed.sections:
+        counts = t("count-sections", n=len(parsed.sections)) + ", " + counts
+    lines.append(counts)
+    if changes is not None and changes.is_update:
+        lines.append("")
+        lines.append(
+            m.bold(
+                t(
+                    "preview-update",
+                    added=len(changes.added),
+                    changed=len(changes.changed),
+                    removed=len(changes.removed),
+                )
+            )
+        )
+        if changes.kept_with_submissions:
+            lines.append(t("preview-update-kept", numbers=", ".join(changes.kept_with_submissions)))
+        lines.append(t("preview-update-submissions", n=changes.submissions_kept))
+
+    if show_rows:
+        current_section: int | None = -1
+        for activity in parsed.activities:
+            if activity.section_index != current_section:
+                current_section = activity.section_index
+                if current_section is not None:
+                    section = parsed.sections[current_section]
+                    heading = (
+                        f"{section.number}. {section.title}" if section.number else section.title
+                    )
+                    lines.append("")
+                    lines.append(m.bold(m.esc(heading)))
+                elif lines[-1]:
+                    lines.append("")
+            lines.extend(_activity_lines(t, m, activity))
+
+    attention = parsed.needing_attention
+    lines.append("")
+    if attention:
+        lines.append(m.bold(t("preview-attention", n=len(attention))))
+        for activity in attention:
+            for reason in attention_reasons(t, activity):
+                lines.append(f"  {m.esc(activity.number)}. {m.esc(reason)}")
+    else:
+        lines.append(t("preview-attention-none"))
+    defaults = [a.number for a in parsed.activities if "default_yearly" in a.notes]
+    if defaults:
+        lines.append(t("preview-default-yearly", numbers=", ".join(defaults)))
+    if parsed.proposed_schools:
+        named = ", ".join(
+            f"{m.esc(s.name)} ({kind_label(t, s.kind)})" for s in parsed.proposed_schools
+        )
+        lines.append("")
+        lines.append(t("preview-schools", schools=named))
+    return lines
+
+
+def _activity_lines(t: Translator, m: Markup, activity: ParsedActivity) -> list[str]:
+    marker = "⚠️ " if activity.attention else ""
+    who = target_label(t, activity.target)
+    return [
+        f"{marker}{m.bold(m.esc(activity.number))}. {m.esc(shorten(activity.text))}",
+        "   "
+        + t("preview-row-who", executors=m.esc(shorten(activity.executors or "—", 60)), target=who),
+        "   "
+        + t(
+            "preview-row-when",
+            phrase=m.esc(activity.deadline.phrase or "—"),
+            understood=deadline_label(t, activity.deadline),
+        ),
+    ]
+
+
+def chunk_lines(lines: Iterable[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join lines into messages no longer than ``limit``, breaking only between lines."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        if len(line) > limit:
+            line = line[: limit - 1] + "…"
+        if current and size + len(line) + 1 > limit:
+            chunks.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        chunks.append("\n".join(current).strip("\n"))
+    return [c for c in chunks if c]
