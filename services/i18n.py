@@ -1,0 +1,128 @@
+"""Texts from ``locales/`` (gettext catalogs, read with Babel) and dates in people's language.
+
+Messages are looked up by key («import-empty-file»); the .po files hold the Russian and English
+texts, Russian plural forms included («1 мероприятие», «3 мероприятия», «5 мероприятий»). The
+catalogs are compiled in memory when loaded, so the repository holds no binary .mo files.
+
+Nothing here knows about Telegram: the bot, the CLI and the services share it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from babel.dates import format_date, format_datetime, get_timezone
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+import locales
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(locales.__file__).resolve().parent
+DOMAIN = "messages"
+SUPPORTED_LOCALES = ("ru", "en")
+
+
+def load_translations(
+    path: Path = LOCALES_DIR, domain: str = DOMAIN
+) -> dict[str, gettext.GNUTranslations]:
+    translations: dict[str, gettext.GNUTranslations] = {}
+    for locale_dir in sorted(path.iterdir()):
+        po_path = locale_dir / "LC_MESSAGES" / f"{domain}.po"
+        if not po_path.is_file():
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale_dir.name, domain=domain)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        translations[locale_dir.name] = gettext.GNUTranslations(buffer)
+    return translations
+
+
+class Translator(Protocol):
+    """``t("key", n=3, name="…")``: what handlers, keyboards and services render text with."""
+
+    locale: str
+
+    def __call__(self, key: str, /, n: int | None = None, **params: Any) -> str: ...
+
+    def date(self, value: date, style: str = "short") -> str: ...
+
+
+class Texts:
+    """All catalogs; :meth:`for_locale` gives a :class:`Translator` bound to one language."""
+
+    def __init__(
+        self,
+        translations: Mapping[str, gettext.GNUTranslations] | None = None,
+        default_locale: str = "ru",
+    ) -> None:
+        self.translations = dict(translations or load_translations())
+        self.default_locale = default_locale if default_locale in self.translations else "ru"
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(self.translations)
+
+    def resolve_locale(self, locale: str | None) -> str:
+        if locale:
+            short = locale.split("-")[0].split("_")[0].lower()
+            if short in self.translations:
+                return short
+        return self.default_locale
+
+    def get(self, key: str, locale: str | None = None, n: int | None = None, **params: Any) -> str:
+        catalog = self.translations.get(self.resolve_locale(locale))
+        if catalog is None:
+            return key
+        if n is None:
+            text = catalog.gettext(key)
+        else:
+            text = catalog.ngettext(key, f"{key}#plural", n)
+            params.setdefault("n", n)
+        if text == key or text == f"{key}#plural":
+            log.warning("missing text %r for locale %s", key, locale)
+            return key
+        if params:
+            try:
+                return text.format(**params)
+            except (KeyError, IndexError, ValueError):
+                log.exception("text %r cannot be formatted with %s", key, sorted(params))
+                return text
+        return text
+
+    def has(self, key: str, locale: str) -> bool:
+        catalog = self.translations.get(locale)
+        return catalog is not None and (
+            catalog.gettext(key) != key or catalog.ngettext(key, f"{key}#plural", 1) != key
+        )
+
+    def for_locale(self, locale: str | None) -> BoundTexts:
+        return BoundTexts(self, self.resolve_locale(locale))
+
+
+class BoundTexts:
+    def __init__(self, texts: Texts, locale: str) -> None:
+        self.texts = texts
+        self.locale = locale
+
+    def __call__(self, key: str, /, n: int | None = None, **params: Any) -> str:
+        return self.texts.get(key, self.locale, n=n, **params)
+
+    def date(self, value: date, style: str = "short") -> str:
+        """``short`` 30.09.2021; ``day_month`` «15 января»; ``long`` «15 января 2022 г.»."""
+        pattern = self(f"fmt-date-{style}")
+        return format_date(value, format=pattern, locale=self.locale)
+
+    def datetime(self, value: datetime, timezone: str | None = None) -> str:
+        pattern = self("fmt-datetime")
+        zone = get_timezone(timezone) if timezone else None
+        return format_datetime(value, format=pattern, tzinfo=zone, locale=self.locale)

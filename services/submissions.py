@@ -1,0 +1,268 @@
+"""A coordinator's confirmation: the draft, its evidence, which activity it is for, sending it.
+
+The draft lives in the database from the first file, so a restart loses nothing; each person
+has at most one draft (a unique index), and a file delivered twice is stored once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from models import (
+    Assignment,
+    AssignmentStatus,
+    AuditLog,
+    EvidenceFile,
+    EvidenceKind,
+    MessageLink,
+    Submission,
+    SubmissionState,
+    User,
+    utcnow,
+)
+from services.errors import DomainError
+from services.evidence import MAX_DOWNLOAD_BYTES
+from services.tasks import TaskItem, get_task, school_tasks
+
+_DONE = re.compile(
+    r"(?<![\w])(?:выполнен[оаы]?|выполнил[аи]?|готов[оа]?|сделан[оа]?|исполнен[оа]?|done|ready)(?![\w])",
+    re.IGNORECASE,
+)
+_NUMBER_HINT = re.compile(
+    r"^\s*(?:(?:№|п\.|пункт|мероприятие)\s*)?(\d{1,2}(?:\.\d{1,2})*)\.?(?=\s|$|[,:;!])",
+    re.IGNORECASE,
+)
+MAX_COMMENT = 3000
+
+
+@dataclass(frozen=True)
+class Caption:
+    done: bool
+    comment: str
+    number_hint: str | None
+
+
+def parse_caption(text: str | None) -> Caption:
+    """«Выполнено! Протокол педсовета» → done, comment «Протокол педсовета»;
+    «выполнено 3» / «п. 2.1 готово» → the activity number as a hint."""
+    text = (text or "").strip()
+    done = bool(_DONE.search(text))
+    rest = _DONE.sub(" ", text, count=1) if done else text
+    rest = re.sub(r"\s+", " ", rest).strip(" \t!.,;:—-")
+    hint = None
+    match = _NUMBER_HINT.match(rest)
+    if match and (done or not rest[match.end() :].strip()):
+        hint = match.group(1)
+        rest = rest[match.end() :].strip(" \t!.,;:—-")
+    return Caption(done=done, comment=rest, number_hint=hint)
+
+
+@dataclass(frozen=True)
+class EvidenceInput:
+    kind: EvidenceKind
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    media_group_id: str | None = None
+    message_id: int | None = None
+
+
+async def current_draft(session: AsyncSession, user_id: int) -> Submission | None:
+    return await session.scalar(
+        select(Submission)
+        .where(Submission.user_id == user_id, Submission.state == SubmissionState.DRAFT)
+        .options(selectinload(Submission.files))
+    )
+
+
+async def get_or_create_draft(session: AsyncSession, user: User) -> tuple[Submission, bool]:
+    draft = await current_draft(session, user.id)
+    if draft is not None:
+        return draft, False
+    if user.school_id is None:
+        raise DomainError("not-a-coordinator")
+    draft = Submission(school_id=user.school_id, user_id=user.id, state=SubmissionState.DRAFT)
+    try:
+        async with session.begin_nested():
+            session.add(draft)
+            await session.flush()
+    except IntegrityError:
+        # Another update of the same album created it a moment ago.
+        existing = await current_draft(session, user.id)
+        if existing is None:
+            raise
+        return existing, False
+    await session.refresh(draft, ["files"])
+    return draft, True
+
+
+def _assignable(task: TaskItem) -> None:
+    if task.status is AssignmentStatus.SUBMITTED:
+        raise DomainError("draft-already-submitted", number=task.number)
+    if task.status is AssignmentStatus.ACCEPTED:
+        raise DomainError("draft-already-accepted", number=task.number)
+
+
+async def attach_assignment(
+    session: AsyncSession, draft: Submission, assignment_id: int, today: date
+) -> TaskItem:
+    """Say which activity a draft is for; only the draft's own school's activities qualify."""
+    task = await get_task(session, assignment_id, draft.school_id, today)
+    if task is None:
+        raise DomainError("task-not-found")
+    _assignable(task)
+    if draft.assignment_id not in (None, assignment_id) and draft.files:
+        raise DomainError("draft-busy")
+    draft.assignment_id = assignment_id
+    await session.flush()
+    return task
+
+
+async def add_evidence(
+    session: AsyncSession, draft: Submission, evidence: EvidenceInput
+) -> tuple[EvidenceFile | None, bool]:
+    """Keep a file in the draft. Returns (file, created); (existing, False) for a repeat."""
+    if evidence.size is not None and evidence.size > MAX_DOWNLOAD_BYTES:
+        raise DomainError("evidence-too-large", size_mb=round(evidence.size / 1024 / 1024, 1))
+    existing = await session.scalar(
+        select(EvidenceFile).where(
+            EvidenceFile.submission_id == draft.id,
+            EvidenceFile.file_unique_id == evidence.file_unique_id,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    row = EvidenceFile(
+        submission_id=draft.id,
+        kind=evidence.kind,
+        file_id=evidence.file_id,
+        file_unique_id=evidence.file_unique_id,
+        file_name=(evidence.file_name or None) and evidence.file_name[:255],
+        mime_type=evidence.mime_type,
+        size=evidence.size,
+        media_group_id=evidence.media_group_id,
+        message_id=evidence.message_id,
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(draft, ["files"])
+    return row, True
+
+
+def add_comment(draft: Submission, text: str) -> None:
+    text = (text or "").strip()
+    if not text:
+        return
+    combined = f"{draft.comment}\n{text}" if draft.comment else text
+    draft.comment = combined[:MAX_COMMENT]
+
+
+async def guess_assignment(
+    session: AsyncSession,
+    school_id: int,
+    today: date,
+    *,
+    reply_to: tuple[int, int] | None = None,
+    number_hint: str | None = None,
+) -> tuple[int | None, list[TaskItem]]:
+    """Which activity a file is for, when it is certain; else the candidates to ask about.
+
+    Replying to a card or a reminder means what it names; «выполнено 3» means activity 3;
+    a school with a single open activity means that one.
+    """
+    tasks = [t for t in await school_tasks(session, school_id, today) if t.is_open]
+    if reply_to is not None:
+        linked = set(
+            (
+                await session.scalars(
+                    select(MessageLink.assignment_id).where(
+                        MessageLink.chat_id == reply_to[0], MessageLink.message_id == reply_to[1]
+                    )
+                )
+            ).all()
+        )
+        named = [t for t in tasks if t.assignment_id in linked]
+        if len(named) == 1:
+            return named[0].assignment_id, named
+        if named:
+            return None, named
+    if number_hint:
+        numbered = [t for t in tasks if t.number == number_hint]
+        if len(numbered) == 1:
+            return numbered[0].assignment_id, numbered
+    if len(tasks) == 1:
+        return tasks[0].assignment_id, tasks
+    return None, tasks
+
+
+async def finish_draft(
+    session: AsyncSession, draft: Submission, now: datetime | None = None
+) -> Submission:
+    if draft.assignment_id is None:
+        raise DomainError("draft-no-activity")
+    if not draft.files and not draft.comment:
+        raise DomainError("draft-empty")
+    assignment = await session.get(Assignment, draft.assignment_id)
+    if assignment is None or assignment.school_id != draft.school_id:
+        raise DomainError("task-not-found")
+    if assignment.status in (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED):
+        raise DomainError(f"draft-already-{assignment.status.value}", number="")
+    now = now or utcnow()
+    draft.state = SubmissionState.SUBMITTED
+    draft.submitted_at = now
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.status_at = now
+    session.add(
+        AuditLog(
+            user_id=draft.user_id,
+            action="submission.submitted",
+            object_type="submission",
+            object_id=draft.id,
+            details={"assignment_id": assignment.id, "files": len(draft.files)},
+        )
+    )
+    await session.flush()
+    return draft
+
+
+async def cancel_draft(session: AsyncSession, draft: Submission) -> list[EvidenceFile]:
+    """Drop the draft; returns its files so the caller can remove them from the store."""
+    files = list(draft.files)
+    draft.state = SubmissionState.CANCELLED
+    await session.flush()
+    return files
+
+
+async def link_message(
+    session: AsyncSession, chat_id: int, message_id: int, assignment_ids: list[int]
+) -> None:
+    for assignment_id in dict.fromkeys(assignment_ids):
+        exists = await session.scalar(
+            select(MessageLink.id).where(
+                MessageLink.chat_id == chat_id,
+                MessageLink.message_id == message_id,
+                MessageLink.assignment_id == assignment_id,
+            )
+        )
+        if exists is None:
+            session.add(
+                MessageLink(chat_id=chat_id, message_id=message_id, assignment_id=assignment_id)
+            )
+    await session.flush()
+
+
+async def submission_with_files(session: AsyncSession, submission_id: int) -> Submission | None:
+    return await session.scalar(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .options(selectinload(Submission.files), selectinload(Submission.user))
+    )

@@ -1,0 +1,80 @@
+"""People: who they are, what role they have, which language they read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import AuditLog, Role, User, utcnow
+
+TELEGRAM = "telegram"
+LAST_SEEN_GRANULARITY = timedelta(hours=1)
+
+
+async def get_user(
+    session: AsyncSession, platform_user_id: int, platform: str = TELEGRAM
+) -> User | None:
+    return await session.scalar(
+        select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
+    )
+
+
+async def touch_user(
+    session: AsyncSession,
+    *,
+    platform_user_id: int,
+    chat_id: int | None,
+    full_name: str,
+    username: str | None,
+    platform: str = TELEGRAM,
+) -> User:
+    """Find or create the person behind an incoming update and note that they are reachable."""
+    user = await get_user(session, platform_user_id, platform)
+    now = utcnow()
+    if user is None:
+        user = User(platform=platform, platform_user_id=platform_user_id, created_at=now)
+        session.add(user)
+    if chat_id is not None:
+        user.chat_id = chat_id
+    user.full_name = (full_name or "")[:255]
+    user.username = (username or None) and username[:64]
+    if user.last_seen_at is None or now - user.last_seen_at > LAST_SEEN_GRANULARITY:
+        user.last_seen_at = now  # not on every message: that would be a write per update
+    user.blocked_at = None  # they wrote to us, so they have not blocked the bot
+    await session.flush()
+    return user
+
+
+async def make_supervisor(
+    session: AsyncSession,
+    platform_user_id: int,
+    municipality_id: int,
+    *,
+    actor_id: int | None = None,
+    platform: str = TELEGRAM,
+) -> User:
+    user = await get_user(session, platform_user_id, platform)
+    if user is None:
+        user = User(platform=platform, platform_user_id=platform_user_id, chat_id=platform_user_id)
+        session.add(user)
+    user.role = Role.SUPERVISOR
+    user.municipality_id = municipality_id
+    user.school_id = None
+    await session.flush()
+    session.add(
+        AuditLog(
+            municipality_id=municipality_id,
+            user_id=actor_id,
+            action="user.supervisor",
+            object_type="user",
+            object_id=user.id,
+        )
+    )
+    return user
+
+
+async def set_locale(session: AsyncSession, user: User, locale: str) -> None:
+    user.locale = locale
+    await session.flush()
