@@ -1,0 +1,92 @@
+"""The evidence archive: every stored file, one folder per school and activity.
+
+Its paths are the ones the Excel report links to, so unpacked next to the report the links
+work. Telegram lets a bot upload at most 50 MB a file, so the archive comes in parts, each a
+complete zip under that size (unpack them all into the same place).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from models import EvidenceKind
+from services.evidence import EvidenceStore, default_name, safe_file_name
+
+PART_LIMIT_BYTES = 48 * 1024 * 1024  # under Telegram's 50 MB, with room for the zip's own records
+
+
+def archive_folder(label: str, municipality: str, today: date) -> str:
+    return safe_file_name(f"{label} — {municipality} — {today:%d.%m.%Y}", "evidence", 100)
+
+
+def evidence_archive_path(
+    folder: str,
+    school: str,
+    number: str,
+    text: str,
+    submission_id: int,
+    evidence_id: int,
+    file_name: str | None,
+    kind: str,
+    mime: str | None,
+) -> str:
+    short = " ".join(text.split())[:50].rstrip(" ,.;")
+    activity = f"{number}. {short}" if number else short
+    original = file_name or default_name(EvidenceKind(kind), mime)
+    name = safe_file_name(f"{submission_id}-{evidence_id} {original}", f"{evidence_id}.bin", 90)
+    return "/".join(
+        [
+            folder,
+            safe_file_name(school, "school", 60),
+            safe_file_name(activity, "activity", 70),
+            name,
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    archive_path: str
+    stored_path: str
+
+
+def build_archive(
+    store: EvidenceStore,
+    entries: list[ArchiveEntry],
+    out_dir: Path,
+    base_name: str,
+    *,
+    part_limit: int = PART_LIMIT_BYTES,
+) -> list[Path]:
+    """Write the zip part(s); blocking, run it in a thread. Missing files are skipped."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts: list[Path] = []
+    archive: zipfile.ZipFile | None = None
+    size = 0
+    for entry in entries:
+        try:
+            source = store.absolute(entry.stored_path)
+        except ValueError:
+            continue
+        if not source.is_file():
+            continue
+        length = source.stat().st_size
+        if archive is None or (size and size + length > part_limit):
+            if archive is not None:
+                archive.close()
+            path = out_dir / f"{base_name}-{len(parts) + 1}.zip"
+            parts.append(path)
+            archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+            size = 0
+        archive.write(source, entry.archive_path)
+        size += length
+    if archive is not None:
+        archive.close()
+    if len(parts) == 1:
+        single = parts[0].with_name(f"{base_name}.zip")
+        parts[0].rename(single)
+        parts = [single]
+    return parts
