@@ -1,0 +1,194 @@
+"""Builds the bot, the dispatcher and everything they need from Settings.
+
+Nothing is created at import time: tests build exactly the production dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.albums import AlbumAnswers
+from bot.background import Background
+from bot.commands import set_default_commands, set_user_commands
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.flood_wait import FloodWaitMiddleware
+from bot.middlewares.user import UserMiddleware
+from bot.runner import UpdateRunner, run_polling
+from bot.settings import Settings
+from bot.storage import DatabaseStorage
+from bot.transport import TelegramTransport
+from handlers import get_routers
+from models import Role, User, utcnow
+from models.db import create_engine, make_sessionmaker
+from models.migrate import upgrade_async
+from scheduler import Jobs
+from services.evidence import EvidenceStore
+from services.i18n import Texts
+from services.sending import Sender
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.TELEGRAM_API_URL))
+    session.middleware(FloodWaitMiddleware())
+    return Bot(
+        token=settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_sender(bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> Sender:
+    async def mark_unreachable(chat_id: int) -> None:
+        async with sessions() as session:
+            await session.execute(
+                update(User).where(User.chat_id == chat_id).values(blocked_at=utcnow())
+            )
+            await session.commit()
+
+    return Sender(TelegramTransport(bot), on_unreachable=mark_unreachable)
+
+
+def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
+    """Redis when REDIS_URL is set (shared by replicas); otherwise the database."""
+    if settings.REDIS_URL:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.REDIS_URL)
+    return DatabaseStorage(sessions)
+
+
+def create_runner(
+    settings: Settings, bot: Bot, dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession]
+) -> UpdateRunner:
+    return UpdateRunner(
+        bot,
+        dispatcher,
+        sessions,
+        dispatcher["texts"],
+        concurrency=settings.MAX_CONCURRENT_UPDATES,
+        per_user_per_minute=settings.USER_UPDATES_PER_MINUTE,
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    texts: Texts,
+    bot: Bot,
+    *,
+    with_scheduler: bool = True,
+) -> Dispatcher:
+    dispatcher = Dispatcher(storage=create_storage(settings, sessions))
+    sender = create_sender(bot, sessions)
+    background = Background()
+    dispatcher["settings"] = settings
+    dispatcher["texts"] = texts
+    dispatcher["sessions"] = sessions
+    dispatcher["sender"] = sender
+    dispatcher["background"] = background
+    dispatcher["evidence_store"] = EvidenceStore(settings.evidence_dir)
+    album_answers = AlbumAnswers()
+    dispatcher["album_answers"] = album_answers
+    jobs = (
+        Jobs(
+            sessions,
+            sender,
+            texts,
+            settings.REMINDER_TIME,
+            store=dispatcher["evidence_store"],
+            retention_days=settings.EVIDENCE_RETENTION_DAYS,
+        )
+        if with_scheduler
+        else None
+    )
+    dispatcher["jobs"] = jobs
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
+    dispatcher.update.outer_middleware(UserMiddleware(settings, texts))
+    dispatcher.include_routers(*get_routers())
+
+    async def on_startup(bot: Bot) -> None:
+        await set_default_commands(bot, texts)
+        async with sessions() as session:
+            supervisors = (
+                await session.execute(
+                    select(User.chat_id, User.locale).where(User.role == Role.SUPERVISOR)
+                )
+            ).all()
+            await session.rollback()
+        for chat_id, locale in supervisors:
+            await set_user_commands(bot, texts, chat_id, Role.SUPERVISOR, locale)
+        if jobs is not None:
+            jobs.start()
+            await jobs.sync()
+            # The bot may have been down at reminder time: today's passes that are owed run now.
+            background.spawn(jobs.catch_up(), name="reminders-catch-up")
+
+    async def on_shutdown() -> None:
+        if jobs is not None:
+            jobs.shutdown()
+        await album_answers.close()
+        await background.wait(timeout=30)
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return dispatcher
+
+
+def freeze_startup_objects() -> None:
+    """Exempt everything built at startup from garbage collection.
+
+    aiogram's types, SQLAlchemy's metadata and the translations are some 350,000 objects that
+    live as long as the process; every full collection walked them all, stopping the event loop
+    for about 200 ms (bench/loop_lag.py). Frozen, they are skipped; what handlers create is
+    still collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+async def run_bot(settings: Settings) -> None:
+    """Polling (or webhook when WEBHOOK_URL is set) until SIGTERM/SIGINT; then in-flight
+    updates finish, the scheduler stops, the database and the sessions close."""
+    await upgrade_async(settings.DATABASE_URL)
+    engine = create_engine(settings.DATABASE_URL)
+    sessions = make_sessionmaker(engine)
+    texts = Texts(default_locale=settings.DEFAULT_LOCALE)
+    bot = create_bot(settings)
+    dispatcher = create_dispatcher(settings, sessions, texts, bot)
+    runner = create_runner(settings, bot, dispatcher, sessions)
+    freeze_startup_objects()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        me = await bot.get_me()
+        if settings.WEBHOOK_URL:
+            from bot.webhook import run_webhook
+
+            log.info("bot @%s starts in webhook mode", me.username)
+            await run_webhook(settings, runner, dispatcher, bot, sessions, stop)
+        else:
+            log.info("bot @%s starts polling", me.username)
+            await run_polling(runner, dispatcher, bot, stop)
+    finally:
+        await dispatcher.storage.close()
+        await bot.session.close()
+        await engine.dispose()
+        log.info("stopped")
