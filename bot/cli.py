@@ -8,15 +8,18 @@ import hashlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logging import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+from models import Municipality
 from models.db import create_engine, make_sessionmaker, safe_url
 from models.migrate import database_revision, upgrade
 from services.errors import DomainError
@@ -223,63 +226,75 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
 
     from services.plans import apply_calendar
 
+    async with _database(settings) as sessions, sessions() as session:
+        municipality = await _named_municipality(session, args, settings, t)
+        dates_changed = False
+        try:
+            if args.rename:
+                municipality.name = args.rename.strip()
+            if args.timezone:
+                ZoneInfo(args.timezone)
+                municipality.timezone = args.timezone
+            if args.reminder_time:
+                if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", args.reminder_time):
+                    raise ValueError(args.reminder_time)
+                municipality.reminder_time = args.reminder_time
+            if args.offsets:
+                offsets = sorted({int(p) for p in args.offsets.split(",")}, reverse=True)
+                if any(o < 0 or o > 365 for o in offsets):
+                    raise ValueError(args.offsets)
+                municipality.reminder_offsets = offsets
+            if args.overdue:
+                first, every = (int(p) for p in args.overdue.split(","))
+                if first < 1 or every < 1:
+                    raise ValueError(args.overdue)
+                municipality.overdue_first_days, municipality.overdue_every_days = first, every
+            if args.half_year:
+                municipality.half_year_dates = _month_days(args.half_year)
+                dates_changed = True
+            if args.yearly:
+                municipality.yearly_default = _month_days(args.yearly, 1)[0]
+                dates_changed = True
+        except (ValueError, ZoneInfoNotFoundError):
+            await session.rollback()
+            print(t("cli-municipality-bad-value"), file=sys.stderr)
+            return 2
+        redated = await apply_calendar(session, municipality) if dates_changed else 0
+        await session.commit()
+        print(
+            t(
+                "cli-municipality-shown",
+                name=municipality.name,
+                timezone=municipality.timezone,
+                time=municipality.reminder_time or settings.REMINDER_TIME,
+                offsets=", ".join(str(o) for o in municipality.reminder_offsets),
+                first=municipality.overdue_first_days,
+                every=municipality.overdue_every_days,
+                half_year=", ".join(municipality.half_year_dates),
+                yearly=municipality.yearly_default,
+            )
+        )
+        if dates_changed:
+            print(t("cli-municipality-redated", n=redated))
+    return 0
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(settings.DATABASE_URL)
     try:
-        async with make_sessionmaker(engine)() as session:
-            municipality = await get_or_create_municipality(
-                session, args.municipality, settings.TIMEZONE, t("municipality-default-name")
-            )
-            dates_changed = False
-            try:
-                if args.rename:
-                    municipality.name = args.rename.strip()
-                if args.timezone:
-                    ZoneInfo(args.timezone)
-                    municipality.timezone = args.timezone
-                if args.reminder_time:
-                    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", args.reminder_time):
-                        raise ValueError(args.reminder_time)
-                    municipality.reminder_time = args.reminder_time
-                if args.offsets:
-                    offsets = sorted({int(p) for p in args.offsets.split(",")}, reverse=True)
-                    if any(o < 0 or o > 365 for o in offsets):
-                        raise ValueError(args.offsets)
-                    municipality.reminder_offsets = offsets
-                if args.overdue:
-                    first, every = (int(p) for p in args.overdue.split(","))
-                    if first < 1 or every < 1:
-                        raise ValueError(args.overdue)
-                    municipality.overdue_first_days, municipality.overdue_every_days = first, every
-                if args.half_year:
-                    municipality.half_year_dates = _month_days(args.half_year)
-                    dates_changed = True
-                if args.yearly:
-                    municipality.yearly_default = _month_days(args.yearly, 1)[0]
-                    dates_changed = True
-            except (ValueError, ZoneInfoNotFoundError):
-                await session.rollback()
-                print(t("cli-municipality-bad-value"), file=sys.stderr)
-                return 2
-            redated = await apply_calendar(session, municipality) if dates_changed else 0
-            await session.commit()
-            print(
-                t(
-                    "cli-municipality-shown",
-                    name=municipality.name,
-                    timezone=municipality.timezone,
-                    time=municipality.reminder_time or settings.REMINDER_TIME,
-                    offsets=", ".join(str(o) for o in municipality.reminder_offsets),
-                    first=municipality.overdue_first_days,
-                    every=municipality.overdue_every_days,
-                    half_year=", ".join(municipality.half_year_dates),
-                    yearly=municipality.yearly_default,
-                )
-            )
-            if dates_changed:
-                print(t("cli-municipality-redated", n=redated))
-        return 0
+        yield make_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+async def _named_municipality(
+    session: AsyncSession, args: argparse.Namespace, settings: Settings, t: BoundTexts
+) -> Municipality:
+    """The municipality ``--municipality`` names (created on first use), else the only one."""
+    return await get_or_create_municipality(
+        session, args.municipality, settings.TIMEZONE, t("municipality-default-name")
+    )
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:
@@ -294,41 +309,35 @@ async def _export(args: argparse.Namespace, settings: Settings, t: BoundTexts) -
     from services.export import ExportOptions, archive_entries, collect_for, write_workbook
     from services.schools import find_school
 
-    engine = create_engine(settings.DATABASE_URL)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            municipality = await get_or_create_municipality(
-                session, args.municipality, settings.TIMEZONE, t("municipality-default-name")
-            )
-            options = ExportOptions()
-            if args.school:
-                school = await find_school(session, municipality.id, args.school)
-                if school is None:
-                    print(t("cli-school-not-found", name=args.school), file=sys.stderr)
-                    return 1
-                options.school_id = school.id
-            today = local_today(municipality.timezone)
-            data = await collect_for(session, t, municipality.id, today, options)
-            await session.commit()
-        out = Path(args.out)
-        await asyncio.to_thread(write_workbook, data, t, out)
-        print(
-            t(
-                "cli-export-done",
-                path=str(out),
-                rows=len(data.assignments),
-                reports=len(data.submissions),
-            )
+    async with _database(settings) as sessions, sessions() as session:
+        municipality = await _named_municipality(session, args, settings, t)
+        options = ExportOptions()
+        if args.school:
+            school = await find_school(session, municipality.id, args.school)
+            if school is None:
+                print(t("cli-school-not-found", name=args.school), file=sys.stderr)
+                return 1
+            options.school_id = school.id
+        today = local_today(municipality.timezone)
+        data = await collect_for(session, t, municipality.id, today, options)
+        await session.commit()
+    out = Path(args.out)
+    await asyncio.to_thread(write_workbook, data, t, out)
+    print(
+        t(
+            "cli-export-done",
+            path=str(out),
+            rows=len(data.assignments),
+            reports=len(data.submissions),
         )
-        if args.archive:
-            entries = archive_entries(data)
-            parts = await asyncio.to_thread(
-                build_archive, EvidenceStore(settings.evidence_dir), entries, out.parent, out.stem
-            )
-            print(t("cli-export-archive-done", parts=", ".join(str(p) for p in parts) or "—"))
-        return 0
-    finally:
-        await engine.dispose()
+    )
+    if args.archive:
+        entries = archive_entries(data)
+        parts = await asyncio.to_thread(
+            build_archive, EvidenceStore(settings.evidence_dir), entries, out.parent, out.stem
+        )
+        print(t("cli-export-archive-done", parts=", ".join(str(p) for p in parts) or "—"))
+    return 0
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:
@@ -343,7 +352,6 @@ async def _remind(dry_run: bool, settings: Settings, t: BoundTexts) -> int:
 
     from sqlalchemy import select
 
-    from models import Municipality
     from scheduler.reminders import run_pass
 
     engine = create_engine(settings.DATABASE_URL)
@@ -414,13 +422,10 @@ async def _import(
 ) -> int:
     engine = create_engine(settings.DATABASE_URL)
     sessions = make_sessionmaker(engine)
-    default_name = t("municipality-default-name")
     try:
         # Read phase: nothing is written and no lock is held while the operator reads.
         async with sessions() as session:
-            municipality = await get_or_create_municipality(
-                session, args.municipality, settings.TIMEZONE, default_name
-            )
+            municipality = await _named_municipality(session, args, settings, t)
             today = datetime.now(ZoneInfo(municipality.timezone)).date()
             try:
                 parsed = parse_plan(filename, data, calendar=calendar_of(municipality), today=today)
@@ -450,9 +455,7 @@ async def _import(
         )
 
         async with sessions() as session:
-            municipality = await get_or_create_municipality(
-                session, args.municipality, settings.TIMEZONE, default_name
-            )
+            municipality = await _named_municipality(session, args, settings, t)
             added = []
             if add_proposed:
                 for proposed in new_schools:
@@ -488,15 +491,9 @@ def cmd_add_supervisor(args: argparse.Namespace, settings: Settings, t: BoundTex
 
 
 async def _add_supervisor(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:
-    engine = create_engine(settings.DATABASE_URL)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            municipality = await get_or_create_municipality(
-                session, args.municipality, settings.TIMEZONE, t("municipality-default-name")
-            )
-            await make_supervisor(session, args.telegram_id, municipality.id)
-            await session.commit()
-            print(t("cli-supervisor-added", id=args.telegram_id, municipality=municipality.name))
-        return 0
-    finally:
-        await engine.dispose()
+    async with _database(settings) as sessions, sessions() as session:
+        municipality = await _named_municipality(session, args, settings, t)
+        await make_supervisor(session, args.telegram_id, municipality.id)
+        await session.commit()
+        print(t("cli-supervisor-added", id=args.telegram_id, municipality=municipality.name))
+    return 0
