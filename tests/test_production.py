@@ -387,7 +387,7 @@ async def test_a_flood_from_one_person_does_not_hold_up_others(tmp_path):
     async with running_bot(tmp_path, USER_UPDATES_PER_MINUTE="30") as running:
         api = running.api
         flooder = api.user(666, first_name="Спамер")
-        for index in range(2000):
+        for index in range(5000):  # the issue's «5,000 messages from one user in a minute»
             flooder.send_text(f"сообщение {index}")
         calm = api.user(777, first_name="Мария")
         calm.send_text("/help")
@@ -400,7 +400,7 @@ async def test_a_flood_from_one_person_does_not_hold_up_others(tmp_path):
         assert len(warnings) == 1
         # 30 at once, then the bucket refills at 30 a minute while the rest arrive.
         assert 30 + 1 <= len(replies) <= 30 + 1 + 10
-        assert running.runner.dropped >= 2000 - 40
+        assert running.runner.dropped >= 5000 - 40
         assert await count(running, UpdateInbox, UpdateInbox.processed_at.is_(None)) == 0
 
 
