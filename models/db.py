@@ -7,8 +7,9 @@ for it in order, in the event loop, instead of polling SQLite's lock with growin
 left the database idle while a hundred handlers slept; 10 times slower under a burst). Other
 processes (the command line while the bot runs) still queue on the busy timeout.
 
-Long reads (the Excel export of a region) run on a :func:`reader` engine in a worker thread:
-on SQLite it reads a WAL snapshot without taking the write lock, so handlers keep writing.
+Long reads (the Excel export of a region) use a :func:`reader` engine, in a child process
+(``services/export_job.py``): on SQLite it reads a WAL snapshot without taking the write lock,
+so handlers keep writing.
 """
 
 from __future__ import annotations
