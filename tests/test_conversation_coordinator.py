@@ -765,13 +765,17 @@ async def test_cancel_button_drops_the_draft_and_its_files(tmp_path):
 
 
 @TRAVEL
-async def test_document_over_20_mb_is_refused(tmp_path):
+@pytest.mark.parametrize("kind", ["document", "photo"])
+async def test_file_over_20_mb_is_refused(tmp_path, kind):
     async with running_bot(tmp_path) as running:
         await import_seed(running)
         anna = await join(running, ANNA, SCHOOL_1)
-        anna.send_document(
-            file_name="видео-урок.pdf", caption="выполнено 3", file_size=25 * 1024 * 1024
-        )
+        if kind == "document":
+            anna.send_document(
+                file_name="видео-урок.pdf", caption="выполнено 3", file_size=25 * 1024 * 1024
+            )
+        else:
+            anna.send_photo(caption="выполнено 3", file_size=25 * 1024 * 1024)
         (refusal,) = await anna.wait_sent()
         assert "Файл слишком большой (25.0 МБ)" in refusal.plain_text
         assert "до 20 МБ" in refusal.plain_text
