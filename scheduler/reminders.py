@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ from services.tasks import TaskItem, tasks_by_ids
 log = logging.getLogger(__name__)
 
 BATCH_COORDINATORS = 200
+SLICE_SECONDS = 0.01  # the longest the pass writes texts before it lets handlers run
 ADVISORY_BASE = 7_000_000_000  # advisory lock keys: this + municipality id
 STALE_PASS = timedelta(minutes=15)
 MAX_ITEMS_WITH_BUTTONS = 10
@@ -298,9 +300,12 @@ async def _run_pass(
     for item in owed:
         by_school[item.school_id].append(item)
     planned: list[Planned] = []
-    for index, (chat_id, name, school_id, locale) in enumerate(people):
-        if index % 200 == 199:
-            await asyncio.sleep(0)  # a region's thousand texts: let the others in between
+    worked_since = time.monotonic()
+    for chat_id, name, school_id, locale in people:
+        if time.monotonic() - worked_since > SLICE_SECONDS:
+            # A region's thousand texts take a second or more: let the others in between.
+            await asyncio.sleep(0)
+            worked_since = time.monotonic()
         items = [
             tasks[o.assignment_id] for o in by_school.get(school_id, []) if o.assignment_id in tasks
         ]

@@ -9,6 +9,7 @@ Nothing here knows about Telegram: the bot, the CLI and the services share it.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import logging
@@ -17,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -109,6 +111,13 @@ class Texts:
         return BoundTexts(self, self.resolve_locale(locale))
 
 
+@functools.cache
+def babel_locale(code: str) -> Locale:
+    """Parsed once: babel parses a locale name on every call it is given one (a reminder pass
+    formats thousands of dates)."""
+    return Locale.parse(code)
+
+
 class BoundTexts:
     def __init__(self, texts: Texts, locale: str) -> None:
         self.texts = texts
@@ -120,9 +129,9 @@ class BoundTexts:
     def date(self, value: date, style: str = "short") -> str:
         """``short`` 30.09.2021; ``day_month`` «15 января»; ``long`` «15 января 2022 г.»."""
         pattern = self(f"fmt-date-{style}")
-        return format_date(value, format=pattern, locale=self.locale)
+        return format_date(value, format=pattern, locale=babel_locale(self.locale))
 
     def datetime(self, value: datetime, timezone: str | None = None) -> str:
         pattern = self("fmt-datetime")
         zone = get_timezone(timezone) if timezone else None
-        return format_datetime(value, format=pattern, tzinfo=zone, locale=self.locale)
+        return format_datetime(value, format=pattern, tzinfo=zone, locale=babel_locale(self.locale))
