@@ -1,35 +1,4 @@
-"""Test doubles for external services."""
+"""Test doubles for external services: the Bot API server (:mod:`tests.fakes.bot_api`)."""
 
-from tests.fakes.bot_api import (
-    DEFAULT_DOCUMENT,
-    DEFAULT_PHOTO,
-    ApiError,
-    Created,
-    CreatedList,
-    FakeBotAPI,
-    FakeUser,
-    FormattingError,
-    RateLimits,
-    Request,
-    SentMessage,
-    StoredFile,
-    buttons,
-    render_text,
-)
-
-__all__ = [
-    "DEFAULT_DOCUMENT",
-    "DEFAULT_PHOTO",
-    "ApiError",
-    "Created",
-    "CreatedList",
-    "FakeBotAPI",
-    "FakeUser",
-    "FormattingError",
-    "RateLimits",
-    "Request",
-    "SentMessage",
-    "StoredFile",
-    "buttons",
-    "render_text",
-]
+from tests.fakes.bot_api import *  # noqa: F403 — the module's __all__ is the public surface
+from tests.fakes.bot_api import __all__ as __all__
