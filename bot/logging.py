@@ -9,7 +9,9 @@ import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")
+# A token is "<bot id>:<secret>". In URLs it follows "bot" directly (/bot123:ABC…/getMe), where
+# there is no word boundary, so the edges are "no digit before, no token character after".
+_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}(?![A-Za-z0-9_-])")
 
 
 class RedactTokens(logging.Filter):

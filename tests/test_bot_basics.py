@@ -120,3 +120,26 @@ async def test_run_without_a_valid_token_says_so_in_one_line(tmp_path, token):
     assert len(text.splitlines()) == 1
     if token:
         assert token not in text
+
+
+def test_log_lines_carry_the_update_and_never_the_token(capsys):
+    import logging
+
+    from bot.logging import setup_logging, update_context
+
+    token = "123456789:AAH-very_secret_token_value_0123456789"
+    setup_logging()
+    log = logging.getLogger("roadmap.test")
+    with update_context(update_id=42, user_id=2001):
+        log.info("request to https://api.telegram.org/bot%s/getMe failed", token)
+        try:
+            raise RuntimeError(f"cannot reach /bot{token}/sendMessage")
+        except RuntimeError:
+            log.exception("send failed")
+    log.info("outside any update")
+    err = capsys.readouterr().err
+    assert token not in err
+    assert err.count("<bot-token>") == 2  # in the message, and in the traceback's last line
+    lines = err.splitlines()
+    assert "update_id=42 user_id=2001" in lines[0] and "update_id" not in lines[-1]
+    assert "Traceback" in err
