@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import TelegramMethod
@@ -40,6 +40,8 @@ from models.upsert import insert_ignore
 from services.i18n import Texts
 
 log = logging.getLogger(__name__)
+# However long Telegram was unreachable, people are answered again within this many seconds.
+LONGEST_POLL_BACKOFF = 10.0
 
 MAX_ATTEMPTS = 3
 STALE = timedelta(minutes=2)
@@ -329,13 +331,12 @@ class UpdateRunner:
                 updates = fetch.result()
             except TelegramUnauthorizedError:
                 raise
-            except Exception as exc:  # network, 5xx, 409: wait and try again
-                log.warning(
-                    "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
-                )
+            except Exception as exc:  # network, 5xx, 409, 429: wait and try again
+                wait = float(exc.retry_after) if isinstance(exc, TelegramRetryAfter) else backoff
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, wait)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
-                backoff = min(backoff * 2, 60.0)
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                backoff = min(backoff * 2, LONGEST_POLL_BACKOFF)
                 continue
             backoff = 1.0
             if not updates:
