@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bench.measure import ticker
 from bot.factory import create_bot, create_sender
 from bot.settings import load_settings
 from models import Assignment, DueDate, Municipality, Role, School, SchoolKind, User
@@ -102,14 +103,6 @@ async def build(url: str, coordinators: int) -> int:
         municipality_id = municipality.id
     await engine.dispose()
     return municipality_id
-
-
-async def ticker(lags: list[float], stop: asyncio.Event) -> None:
-    interval = 0.01
-    while not stop.is_set():
-        started = time.perf_counter()
-        await asyncio.sleep(interval)
-        lags.append(time.perf_counter() - started - interval)
 
 
 async def main(coordinators: int) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.export_scale import build
+from bench.measure import percentile, ticker
 from bot.factory import freeze_startup_objects
 from models import EvidenceFile
 from scheduler.reminders import run_pass
@@ -36,19 +37,6 @@ from tests.harness import SUPERVISOR_ID, running_bot, wait_message, with_button
 REMINDER_MOMENT = datetime(2023, 3, 8, 4, 0, tzinfo=UTC)
 COORDINATOR_BASE = 50_000_000  # bench/export_scale.py's coordinators: this + their school id
 PARTS = frozenset({"fan-out", "export", "downloads"})
-
-
-async def ticker(lags: list[float], stop: asyncio.Event) -> None:
-    interval = 0.01
-    while not stop.is_set():
-        started = time.perf_counter()
-        await asyncio.sleep(interval)
-        lags.append(time.perf_counter() - started - interval)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
 
 
 async def timed(work, seconds: dict[str, float], name: str):  # type: ignore[no-untyped-def]

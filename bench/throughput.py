@@ -43,6 +43,7 @@ from aiogram.types import Message, Update
 from aiolimiter import AsyncLimiter
 from sqlalchemy import func, insert, select
 
+from bench.measure import percentile
 from bot.middlewares.flood_wait import FloodWaitMiddleware
 from models import Assignment, DueDate, EvidenceFile, Municipality, Role, School, SchoolKind, User
 from services.plan_import.parser import parse_plan
@@ -178,12 +179,6 @@ def result(name: str, t: Timings) -> Result:
     waited = sorted((t.handed[u] - t.queued[u]) * 1000 for u in t.answered if u in t.queued)
     total = sorted((t.answered[u] - t.queued[u]) * 1000 for u in t.answered if u in t.queued)
     return Result(name, len(t.answered), last - first, handler, waited, total, t.cpu_seconds)
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    return values[min(len(values) - 1, int(len(values) * share))]
 
 
 def fake_server(first_update_id: int = 1) -> FakeBotAPI:
