@@ -69,9 +69,7 @@ class FloodWaitMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[Any],
     ) -> Any:
         if PACED.get():
-            if sends_a_message(method):
-                await self.outgoing.acquire()
-            return await make_request(bot, method)
+            return await self._send(make_request, bot, method)
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(TelegramRetryAfter),
             wait=_wait,
@@ -82,7 +80,15 @@ class FloodWaitMiddleware(BaseRequestMiddleware):
             ),
         ):
             with attempt:
-                if sends_a_message(method):
-                    await self.outgoing.acquire()
-                return await make_request(bot, method)
+                return await self._send(make_request, bot, method)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _send(
+        self,
+        make_request: Callable[[Bot, TelegramMethod[Any]], Awaitable[Any]],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Any:
+        if sends_a_message(method):
+            await self.outgoing.acquire()
+        return await make_request(bot, method)
