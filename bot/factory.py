@@ -20,9 +20,6 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.albums import AlbumAnswers
-from bot.background import Background
-from bot.commands import set_default_commands, set_user_commands
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.flood_wait import FloodWaitMiddleware
 from bot.middlewares.user import UserMiddleware
@@ -31,10 +28,13 @@ from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from bot.transport import TelegramTransport
 from handlers import get_routers
+from handlers.albums import AlbumAnswers
+from handlers.menu import set_default_commands, set_user_commands
 from models import Role, User, utcnow
 from models.db import create_engine, make_sessionmaker
 from models.migrate import upgrade_async
 from scheduler import Jobs
+from services.background import Background
 from services.evidence import EvidenceStore
 from services.i18n import Texts
 from services.sending import Sender

@@ -12,10 +12,10 @@ from aiogram.types import Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import Background
-from bot.filters import RoleFilter
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from models import Role, User
+from services.background import Background
 from services.i18n import BoundTexts, Texts
 from services.nudges import nudge_messages
 from services.render import esc

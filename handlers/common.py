@@ -8,9 +8,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import set_user_commands
 from handlers.callbacks import ForgetCb, LangCb
 from handlers.keyboards import language_keyboard
+from handlers.menu import set_user_commands
 from models import Municipality, Role, School, User
 from services.clock import local_today
 from services.errors import DomainError

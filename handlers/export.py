@@ -15,12 +15,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
-from bot.filters import RoleFilter
 from bot.settings import Settings
 from handlers.callbacks import ExportCb
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from models import Plan, Role, School, User
+from services.background import Background
 from services.evidence import EvidenceStore
 from services.export import (
     ExportOptions,

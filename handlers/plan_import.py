@@ -18,10 +18,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import RoleFilter
 from bot.settings import Settings
 from handlers.callbacks import ImportCb
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from handlers.keyboards import import_keyboard
 from models import Role, User
 from services.errors import DomainError

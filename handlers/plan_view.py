@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.filters import RoleFilter
 from handlers.callbacks import PlanCb
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from handlers.keyboards import add_pager
 from models import Activity, ActivityKind, DueKind, Plan, Role, User
 from services.errors import DomainError

@@ -21,9 +21,9 @@ from aiogram.types import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import RoleFilter
 from handlers.callbacks import ReviewCb
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from handlers.keyboards import review_keyboard
 from models import EvidenceFile, EvidenceKind, Role, School, Submission, User
 from services.errors import DomainError

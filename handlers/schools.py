@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import RoleFilter
 from handlers.callbacks import SchoolCb
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from handlers.keyboards import schools_keyboard
 from models import Role, School, SchoolKind, User
 from services.errors import DomainError

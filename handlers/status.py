@@ -9,9 +9,9 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import RoleFilter
 from handlers.callbacks import SchoolCb
 from handlers.context import municipality_of, supervisor_today
+from handlers.filters import RoleFilter
 from handlers.keyboards import schools_keyboard
 from models import Role, User
 from services.charts import progress_png

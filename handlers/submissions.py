@@ -16,10 +16,10 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.albums import AlbumAnswers
-from bot.filters import RoleFilter
+from handlers.albums import AlbumAnswers
 from handlers.callbacks import DraftCb, TaskCb
 from handlers.context import coordinator_today, municipality_of
+from handlers.filters import RoleFilter
 from handlers.keyboards import draft_keyboard, pick_keyboard
 from models import EvidenceKind, Role, Submission, SubmissionState, User
 from services.errors import DomainError

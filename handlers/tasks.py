@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import RoleFilter
 from handlers.callbacks import TaskCb
 from handlers.context import coordinator_today
+from handlers.filters import RoleFilter
 from handlers.keyboards import TASKS_PER_PAGE, task_card_keyboard, tasks_keyboard
 from models import Role, Submission, SubmissionState, User
 from services.i18n import BoundTexts

@@ -10,8 +10,8 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import set_user_commands
 from bot.settings import Settings
+from handlers.menu import set_user_commands
 from models import Role
 from services.i18n import Texts
 from services.plans import get_or_create_municipality
