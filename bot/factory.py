@@ -20,10 +20,11 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.intake import UpdateRunner, run_polling
 from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.db import install as install_unit_of_work
 from bot.middlewares.flood_wait import FloodWaitMiddleware
 from bot.middlewares.user import UserMiddleware
-from bot.runner import UpdateRunner, run_polling
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from bot.transport import TelegramTransport
@@ -93,17 +94,12 @@ def create_dispatcher(
     *,
     with_scheduler: bool = True,
 ) -> Dispatcher:
+    """The production dispatcher: storage, the services handlers get (see
+    :func:`_provide_services`), the reminder jobs (unless ``with_scheduler=False``), the
+    middlewares, every router, and what runs at startup and shutdown."""
     dispatcher = Dispatcher(storage=create_storage(settings, sessions))
     sender = create_sender(bot, sessions)
-    background = Background()
-    dispatcher["settings"] = settings
-    dispatcher["texts"] = texts
-    dispatcher["sessions"] = sessions
-    dispatcher["sender"] = sender
-    dispatcher["background"] = background
-    dispatcher["evidence_store"] = EvidenceStore(settings.evidence_dir)
-    album_answers = AlbumAnswers()
-    dispatcher["album_answers"] = album_answers
+    _provide_services(dispatcher, settings, sessions, texts, sender)
     jobs = (
         Jobs(
             sessions,
@@ -117,36 +113,80 @@ def create_dispatcher(
         else None
     )
     dispatcher["jobs"] = jobs
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
-    dispatcher.update.outer_middleware(UserMiddleware(settings, texts))
+    _install_middlewares(dispatcher, settings, sessions, texts)
     dispatcher.include_routers(*get_routers())
-
-    async def on_startup(bot: Bot) -> None:
-        await set_default_commands(bot, texts)
-        async with sessions() as session:
-            supervisors = (
-                await session.execute(
-                    select(User.chat_id, User.locale).where(User.role == Role.SUPERVISOR)
-                )
-            ).all()
-            await session.rollback()
-        for chat_id, locale in supervisors:
-            await set_user_commands(bot, texts, chat_id, Role.SUPERVISOR, locale)
-        if jobs is not None:
-            jobs.start()
-            await jobs.sync()
-            # The bot may have been down at reminder time: today's passes that are owed run now.
-            background.spawn(jobs.catch_up(), name="reminders-catch-up")
-
-    async def on_shutdown() -> None:
-        if jobs is not None:
-            jobs.shutdown()
-        await album_answers.close()
-        await background.wait(timeout=30)
-
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return dispatcher
+
+
+def _provide_services(
+    dispatcher: Dispatcher,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    texts: Texts,
+    sender: Sender,
+) -> None:
+    """What every handler (and the startup/shutdown hooks) may ask for by name."""
+    dispatcher["settings"] = settings
+    dispatcher["texts"] = texts
+    dispatcher["sessions"] = sessions
+    dispatcher["sender"] = sender
+    dispatcher["background"] = Background()
+    dispatcher["evidence_store"] = EvidenceStore(settings.evidence_dir)
+    dispatcher["album_answers"] = AlbumAnswers()
+
+
+def _install_middlewares(
+    dispatcher: Dispatcher,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    texts: Texts,
+) -> None:
+    """The update's unit of work (outermost of ours, see :mod:`bot.middlewares.db`), then the
+    sender with role and language."""
+    install_unit_of_work(dispatcher, DbSessionMiddleware(sessions))
+    dispatcher.update.outer_middleware(UserMiddleware(settings, texts))
+
+
+async def set_commands(bot: Bot, texts: Texts, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The command menu: the default one for everybody, the supervisors' own for each of them."""
+    await set_default_commands(bot, texts)
+    async with sessions() as session:
+        supervisors = (
+            await session.execute(
+                select(User.chat_id, User.locale).where(User.role == Role.SUPERVISOR)
+            )
+        ).all()
+        await session.rollback()
+    for chat_id, locale in supervisors:
+        await set_user_commands(bot, texts, chat_id, Role.SUPERVISOR, locale)
+
+
+async def on_startup(
+    bot: Bot,
+    texts: Texts,
+    sessions: async_sessionmaker[AsyncSession],
+    jobs: Jobs | None,
+    background: Background,
+) -> None:
+    """Set the command menus; start the reminder jobs and catch up on today's owed passes."""
+    await set_commands(bot, texts, sessions)
+    if jobs is not None:
+        jobs.start()
+        await jobs.sync()
+        # The bot may have been down at reminder time: today's passes that are owed run now.
+        background.spawn(jobs.catch_up(), name="reminders-catch-up")
+
+
+async def on_shutdown(
+    jobs: Jobs | None, album_answers: AlbumAnswers, background: Background
+) -> None:
+    """Stop the jobs, flush the album answers, let background work finish (at most 30 s)."""
+    if jobs is not None:
+        jobs.shutdown()
+    await album_answers.close()
+    await background.wait(timeout=30)
 
 
 def freeze_startup_objects() -> None:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.runner import UpdateRunner
+from bot.intake import UpdateRunner
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.factory import create_bot, create_dispatcher, create_runner
-from bot.runner import UpdateRunner, run_polling
+from bot.intake import UpdateRunner, run_polling
 from bot.settings import Settings, load_settings
 from models.db import create_engine, make_sessionmaker
 from models.migrate import upgrade_async
