@@ -27,8 +27,10 @@ def storage_key(key: StorageKey) -> str:
 
 
 class DatabaseStorage(BaseStorage):
-    """Inside a handler the state is written in the update's own transaction (committed with
-    everything else the handler did); outside one, each call is a short transaction."""
+    """Inside an update the state is read and written in the update's own transaction
+    (:data:`~bot.middlewares.db.CURRENT_SESSION`, committed or rolled back with everything else
+    the handler did — aiogram's own ``raw_state`` read included, see
+    :func:`bot.middlewares.db.install`); outside one, each call is a short transaction."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
