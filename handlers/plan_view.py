@@ -17,9 +17,10 @@ from handlers.context import municipality_of, supervisor_today
 from handlers.filters import RoleFilter
 from handlers.keyboards import add_pager
 from models import Activity, ActivityKind, DueKind, Plan, Role, User
+from services.dates import parse_day
 from services.errors import DomainError
 from services.i18n import BoundTexts
-from services.plans import parse_day, set_due_date
+from services.plans import set_due_date
 from services.preview import target_label
 from services.render import esc, short
 

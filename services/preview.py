@@ -10,7 +10,7 @@ import html
 from collections.abc import Iterable
 
 from models.base import DueKind, SchoolKind, Target
-from services.deadlines import Deadline, PeriodKind, PlanPeriod
+from services.dates import Deadline, PeriodKind, PlanPeriod
 from services.i18n import Translator
 from services.plan_import.model import Attention, ParsedActivity, ParsedPlan
 from services.plans import PlanChanges
