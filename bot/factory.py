@@ -37,6 +37,7 @@ from scheduler import Jobs
 from services.background import Background
 from services.evidence import EvidenceStore
 from services.i18n import Texts
+from services.plan_import.pending import PendingImports
 from services.sending import Sender
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def create_dispatcher(
     dispatcher["sender"] = sender
     dispatcher["background"] = background
     dispatcher["evidence_store"] = EvidenceStore(settings.evidence_dir)
+    dispatcher["pending_imports"] = PendingImports(settings.DATA_DIR / "imports")
     album_answers = AlbumAnswers()
     dispatcher["album_answers"] = album_answers
     jobs = (

@@ -346,14 +346,14 @@ def _month_dues(text: str, period: PlanPeriod) -> tuple[list[Due], tuple[str, ..
 
 RULES: list[Rule] = [
     Rule("yearly", _yearly),
-    Rule("explicit days", _explicit_days),
-    Rule("half-year", _half_year),
+    Rule("explicit_days", _explicit_days),
+    Rule("half_year", _half_year),
     Rule("quarterly", _quarterly),
     Rule("monthly", _monthly),
     Rule("ongoing", _ongoing),
     Rule("months", _months),
     Rule("quarter", _quarter),
-    Rule("no date of its own", _without_date),
-    Rule("school year", _school_year),
-    Rule("bare year", _bare_year),
+    Rule("no_date_of_its_own", _without_date),
+    Rule("school_year", _school_year),
+    Rule("bare_year", _bare_year),
 ]
