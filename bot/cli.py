@@ -19,11 +19,11 @@ from bot.settings import Settings, SettingsError, load_settings
 from models import Municipality
 from models.db import create_engine, make_sessionmaker, safe_url
 from models.migrate import database_revision, upgrade
-from services.dates import parse_month_days
 from services.i18n import BoundTexts, Texts
 from services.plan_import.model import ImportProblem
 from services.plan_import.use_cases import apply_import, preview_import
-from services.plans import apply_calendar, get_or_create_municipality
+from services.plans import get_or_create_municipality
+from services.plans.settings import BadSetting, MunicipalityChanges, change_municipality
 from services.preview import kind_label, render_preview
 from services.users import make_supervisor
 
@@ -199,43 +199,23 @@ def cmd_municipality(args: argparse.Namespace, settings: Settings, t: BoundTexts
 
 
 async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:
-    import re
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+    changes = MunicipalityChanges(
+        name=args.rename,
+        timezone=args.timezone,
+        reminder_time=args.reminder_time,
+        offsets=args.offsets,
+        overdue=args.overdue,
+        half_year=args.half_year,
+        yearly=args.yearly,
+    )
     async with _database(settings) as sessions, sessions() as session:
         municipality = await _named_municipality(session, args, settings, t)
-        dates_changed = False
         try:
-            if args.rename:
-                municipality.name = args.rename.strip()
-            if args.timezone:
-                ZoneInfo(args.timezone)
-                municipality.timezone = args.timezone
-            if args.reminder_time:
-                if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", args.reminder_time):
-                    raise ValueError(args.reminder_time)
-                municipality.reminder_time = args.reminder_time
-            if args.offsets:
-                offsets = sorted({int(p) for p in args.offsets.split(",")}, reverse=True)
-                if any(o < 0 or o > 365 for o in offsets):
-                    raise ValueError(args.offsets)
-                municipality.reminder_offsets = offsets
-            if args.overdue:
-                first, every = (int(p) for p in args.overdue.split(","))
-                if first < 1 or every < 1:
-                    raise ValueError(args.overdue)
-                municipality.overdue_first_days, municipality.overdue_every_days = first, every
-            if args.half_year:
-                municipality.half_year_dates = parse_month_days(args.half_year)
-                dates_changed = True
-            if args.yearly:
-                municipality.yearly_default = parse_month_days(args.yearly, 1)[0]
-                dates_changed = True
-        except (ValueError, ZoneInfoNotFoundError):
+            redated = await change_municipality(session, municipality, changes)
+        except BadSetting:
             await session.rollback()
             print(t("cli-municipality-bad-value"), file=sys.stderr)
             return 2
-        redated = await apply_calendar(session, municipality) if dates_changed else 0
         await session.commit()
         print(
             t(
@@ -250,7 +230,7 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
                 yearly=municipality.yearly_default,
             )
         )
-        if dates_changed:
+        if redated is not None:
             print(t("cli-municipality-redated", n=redated))
     return 0
 

@@ -41,18 +41,22 @@ class Markup:
 
 
 def shorten(text: str, limit: int = TEXT_PREVIEW_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with «…»."""
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;") + "…"
 
 
 def target_label(t: Translator, target: Target) -> str:
+    """Who a row goes to, in the reader's language."""
     return t(f"target-{target.value}")
 
 
 def kind_label(t: Translator, kind: SchoolKind) -> str:
+    """A school's kind (ШНОР, ШНСУ…), in the reader's language."""
     return t(f"school-kind-{kind.value}")
 
 
 def period_label(t: Translator, period: PlanPeriod) -> str:
+    """A plan's period: «2021/2022 учебный год (01.09.2021 – 31.08.2022)» or its dates."""
     dates = t("period-dates", start=t.date(period.start, "short"), end=t.date(period.end, "short"))
     if period.kind is PeriodKind.SCHOOL_YEAR:
         return (
@@ -85,6 +89,7 @@ def deadline_label(t: Translator, deadline: Deadline) -> str:
 
 
 def attention_reasons(t: Translator, activity: ParsedActivity) -> list[str]:
+    """Why a row needs a person's attention, one sentence per reason."""
     reasons = []
     for reason in activity.attention:
         if reason is Attention.PARTLY_UNKNOWN_EXECUTORS:

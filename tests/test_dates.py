@@ -18,6 +18,7 @@ from services.dates import (
     parse_day,
     parse_deadline,
     parse_month_days,
+    school_half_years,
 )
 
 TODAY = date(2021, 10, 5)
@@ -76,3 +77,13 @@ def test_a_new_rule_is_one_entry_in_the_table(monkeypatch):
     deadline = parse_deadline("к Новому году", period)
     assert deadline.understood and deadline.dates == [date(2021, 12, 31)]
     assert [rule.name for rule in RULES][:3] == ["yearly", "explicit_days", "half_year"]
+
+
+def test_school_half_years_a_period_touches():
+    assert school_half_years(date(2021, 10, 1), date(2022, 2, 1)) == [
+        (date(2021, 9, 1), date(2021, 12, 31)),
+        (date(2022, 1, 1), date(2022, 8, 31)),
+    ]
+    assert school_half_years(date(2022, 3, 1), date(2022, 3, 31)) == [
+        (date(2022, 1, 1), date(2022, 8, 31))
+    ]

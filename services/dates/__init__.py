@@ -19,6 +19,7 @@ from services.dates.calendar import (
     month_end,
     parse_month_days,
     safe_date,
+    school_half_years,
 )
 from services.dates.days import parse_day
 from services.dates.phrases import RULES, Deadline, Due, Phrase, Rule, parse_deadline
@@ -51,4 +52,5 @@ __all__ = [
     "parse_deadline",
     "parse_month_days",
     "safe_date",
+    "school_half_years",
 ]

@@ -13,6 +13,8 @@ LEAP_YEAR = 2024  # a «MM-DD» is checked against a leap year, so 02-29 is allo
 
 
 class PeriodKind(StrEnum):
+    """How a plan's period was found (kept on the plan: it decides when ongoing rows are due)."""
+
     SCHOOL_YEAR = "school_year"  # «на 2021-2022 учебный год»
     CALENDAR_YEAR = "calendar_year"  # «на 2022 год»
     MULTI_YEAR = "multi_year"  # «до 2024 года», «на 2021-2024 годы»
@@ -32,10 +34,12 @@ class PlanPeriod:
             raise ValueError(f"plan period starts after it ends: {self.start} > {self.end}")
 
     def contains(self, day: date) -> bool:
+        """Whether ``day`` falls inside the period (both ends included)."""
         return self.start <= day <= self.end
 
     @property
     def years(self) -> range:
+        """The calendar years the period touches."""
         return range(self.start.year, self.end.year + 1)
 
 
@@ -90,6 +94,7 @@ def parse_month_days(value: str, count: int | None = None) -> list[str]:
 
 
 def month_end(year: int, month: int) -> date:
+    """The last day of the month."""
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -111,6 +116,22 @@ def first_in_period(period: PlanPeriod, make: Callable[[int], date | None]) -> d
     if not found:
         return None
     return min(found, key=lambda c: min(abs((c - period.start).days), abs((c - period.end).days)))
+
+
+def school_half_years(start: date, end: date) -> list[tuple[date, date]]:
+    """The half-years of the school years a period covers: 1.09–31.12 and 1.01–31.08, as
+    (first day, last day) pairs touching ``start``…``end``."""
+    found = []
+    year = start.year - 1
+    while date(year, 9, 1) <= end:
+        for first, last in (
+            (date(year, 9, 1), date(year, 12, 31)),
+            (date(year + 1, 1, 1), date(year + 1, 8, 31)),
+        ):
+            if last >= start and first <= end:
+                found.append((first, last))
+        year += 1
+    return found
 
 
 def school_year_ends(period: PlanPeriod, cal: Calendar) -> list[date]:

@@ -42,6 +42,9 @@ from services.dates.vocabulary import MONTH_PATTERN, MONTH_RE, YEAR, month_numbe
 
 @dataclass(frozen=True)
 class Due:
+    """One due date of a row: ``due_on`` (None when a person must set it), the first day of a
+    window (``starts_on``), and whether it is the municipality's default yearly date."""
+
     kind: DueKind
     due_on: date | None
     starts_on: date | None = None
@@ -50,6 +53,8 @@ class Due:
 
 @dataclass(frozen=True)
 class Deadline:
+    """A phrase as written and the due dates it means."""
+
     phrase: str
     kind: DueKind
     dues: tuple[Due, ...]
@@ -60,10 +65,12 @@ class Deadline:
 
     @property
     def needs_date(self) -> bool:
+        """No rule gave a date: the supervisor sets one."""
         return self.kind is DueKind.NEEDS_DATE
 
     @property
     def dates(self) -> list[date]:
+        """The dates that are set, in order."""
         return [d.due_on for d in self.dues if d.due_on is not None]
 
 
