@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,19 +19,12 @@ from bot.settings import Settings, SettingsError, load_settings
 from models import Municipality
 from models.db import create_engine, make_sessionmaker, safe_url
 from models.migrate import database_revision, upgrade
-from services.errors import DomainError
 from services.i18n import BoundTexts, Texts
-from services.names import names_match
 from services.plan_import.model import ImportProblem
-from services.plan_import.parser import parse_plan
-from services.plans import (
-    calendar_of,
-    get_or_create_municipality,
-    plan_changes,
-    save_plan,
-)
+from services.plan_import.use_cases import apply_import, preview_import
+from services.plans import get_or_create_municipality
+from services.plans.settings import BadSetting, MunicipalityChanges, change_municipality
 from services.preview import kind_label, render_preview
-from services.schools import add_school, list_schools
 from services.users import make_supervisor
 
 YES_ANSWERS = {"y", "yes", "д", "да"}
@@ -208,58 +198,24 @@ def cmd_municipality(args: argparse.Namespace, settings: Settings, t: BoundTexts
     return asyncio.run(_municipality(args, settings, t))
 
 
-def _month_days(value: str, count: int | None = None) -> list[str]:
-    from datetime import date as day
-
-    parts = [p.strip() for p in value.split(",") if p.strip()]
-    if count is not None and len(parts) != count:
-        raise ValueError(value)
-    for part in parts:
-        month, dom = (int(x) for x in part.split("-"))
-        day(2024, month, dom)
-    return [f"{int(p.split('-')[0]):02d}-{int(p.split('-')[1]):02d}" for p in parts]
-
-
 async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:
-    import re
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from services.plans import apply_calendar
-
+    changes = MunicipalityChanges(
+        name=args.rename,
+        timezone=args.timezone,
+        reminder_time=args.reminder_time,
+        offsets=args.offsets,
+        overdue=args.overdue,
+        half_year=args.half_year,
+        yearly=args.yearly,
+    )
     async with _database(settings) as sessions, sessions() as session:
         municipality = await _named_municipality(session, args, settings, t)
-        dates_changed = False
         try:
-            if args.rename:
-                municipality.name = args.rename.strip()
-            if args.timezone:
-                ZoneInfo(args.timezone)
-                municipality.timezone = args.timezone
-            if args.reminder_time:
-                if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", args.reminder_time):
-                    raise ValueError(args.reminder_time)
-                municipality.reminder_time = args.reminder_time
-            if args.offsets:
-                offsets = sorted({int(p) for p in args.offsets.split(",")}, reverse=True)
-                if any(o < 0 or o > 365 for o in offsets):
-                    raise ValueError(args.offsets)
-                municipality.reminder_offsets = offsets
-            if args.overdue:
-                first, every = (int(p) for p in args.overdue.split(","))
-                if first < 1 or every < 1:
-                    raise ValueError(args.overdue)
-                municipality.overdue_first_days, municipality.overdue_every_days = first, every
-            if args.half_year:
-                municipality.half_year_dates = _month_days(args.half_year)
-                dates_changed = True
-            if args.yearly:
-                municipality.yearly_default = _month_days(args.yearly, 1)[0]
-                dates_changed = True
-        except (ValueError, ZoneInfoNotFoundError):
+            redated = await change_municipality(session, municipality, changes)
+        except BadSetting:
             await session.rollback()
             print(t("cli-municipality-bad-value"), file=sys.stderr)
             return 2
-        redated = await apply_calendar(session, municipality) if dates_changed else 0
         await session.commit()
         print(
             t(
@@ -274,7 +230,7 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
                 yearly=municipality.yearly_default,
             )
         )
-        if dates_changed:
+        if redated is not None:
             print(t("cli-municipality-redated", n=redated))
     return 0
 
@@ -420,69 +376,48 @@ def cmd_import(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> i
 async def _import(
     filename: str, data: bytes, args: argparse.Namespace, settings: Settings, t: BoundTexts
 ) -> int:
-    engine = create_engine(settings.DATABASE_URL)
-    sessions = make_sessionmaker(engine)
-    try:
+    async with _database(settings) as sessions:
         # Read phase: nothing is written and no lock is held while the operator reads.
         async with sessions() as session:
             municipality = await _named_municipality(session, args, settings, t)
-            today = datetime.now(ZoneInfo(municipality.timezone)).date()
             try:
-                parsed = parse_plan(filename, data, calendar=calendar_of(municipality), today=today)
+                preview = await preview_import(session, municipality, filename, data)
             except ImportProblem as problem:
                 print(t(problem.key, **problem.params), file=sys.stderr)
                 return 1
-            changes = await plan_changes(session, municipality, parsed)
-            known_names = [school.name for school in await list_schools(session, municipality.id)]
             await session.rollback()
 
-        print("\n".join(render_preview(t, parsed, changes)))
-        new_schools = [
-            s
-            for s in parsed.proposed_schools
-            if not any(names_match(s.name, known) for known in known_names)
-        ]
+        print("\n".join(render_preview(t, preview.parsed, preview.changes)))
         print()
         if not (args.yes or _ask(t, "cli-confirm-save")):
             print(t("cli-import-cancelled"))
             return 1
-        add_proposed = bool(new_schools) and (
-            args.yes
-            or _ask(
-                t,
-                "cli-confirm-schools",
-            )
-        )
+        add_schools = bool(preview.new_schools) and (args.yes or _ask(t, "cli-confirm-schools"))
 
         async with sessions() as session:
             municipality = await _named_municipality(session, args, settings, t)
-            added = []
-            if add_proposed:
-                for proposed in new_schools:
-                    try:
-                        await add_school(session, municipality.id, proposed.name, proposed.kind)
-                        added.append(f"{proposed.name} ({kind_label(t, proposed.kind)})")
-                    except DomainError:
-                        continue
-            result = await save_plan(
-                session, municipality, parsed, sha256=hashlib.sha256(data).hexdigest()
+            applied = await apply_import(
+                session,
+                municipality,
+                preview.parsed,
+                sha256=preview.sha256,
+                add_schools=add_schools,
             )
             await session.commit()
-        key = "cli-import-created" if result.created else "cli-import-updated"
-        print(
-            t(
-                key,
-                municipality=municipality.name,
-                activities=t("count-activities", n=len(parsed.activities)),
-                assignments=result.assignments_created,
-                attention=len(parsed.needing_attention),
-            )
+    key = "cli-import-created" if applied.created else "cli-import-updated"
+    print(
+        t(
+            key,
+            municipality=municipality.name,
+            activities=t("count-activities", n=applied.activities),
+            assignments=applied.saved.assignments_created,
+            attention=applied.needing_attention,
         )
-        if added:
-            print(t("cli-schools-added", schools=", ".join(added)))
-        return 0
-    finally:
-        await engine.dispose()
+    )
+    if applied.added_schools:
+        added = [f"{s.name} ({kind_label(t, s.kind)})" for s in applied.added_schools]
+        print(t("cli-schools-added", schools=", ".join(added)))
+    return 0
 
 
 def cmd_add_supervisor(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:

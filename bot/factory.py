@@ -38,6 +38,7 @@ from scheduler import Jobs
 from services.background import Background
 from services.evidence import EvidenceStore
 from services.i18n import Texts
+from services.plan_import.pending import PendingImports
 from services.sending import Sender
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def _provide_services(
     dispatcher["sender"] = sender
     dispatcher["background"] = Background()
     dispatcher["evidence_store"] = EvidenceStore(settings.evidence_dir)
+    dispatcher["pending_imports"] = PendingImports(settings.DATA_DIR / "imports")
     dispatcher["album_answers"] = AlbumAnswers()
 
 

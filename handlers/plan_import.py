@@ -1,16 +1,16 @@
 """A supervisor sends a plan file: the preview, then «Импортировать» or «Отмена».
 
-The file waits in DATA_DIR/imports and its name in the conversation state, so a restart between
-the preview and the button loses nothing. The button carries the start of the file's SHA-256:
-a button under an older preview is refused as stale.
+The handlers only translate: the use cases in :mod:`services.plan_import.use_cases` read the file
+once and save what the preview showed. The parsed plan waits in the pending imports
+(``DATA_DIR/imports``) and its digest in the conversation state, so a restart between the
+preview and the button loses nothing. The button carries the start of the file's SHA-256: a
+button under an older preview is refused as stale.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import logging
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -18,25 +18,24 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from handlers.callbacks import ImportCb
-from handlers.context import municipality_of, supervisor_today
+from handlers.context import municipality_of
 from handlers.filters import RoleFilter
 from handlers.keyboards import import_keyboard
 from models import Role, User
-from services.errors import DomainError
 from services.i18n import BoundTexts
-from services.invites import create_invite
-from services.names import names_match
-from services.plan_import.model import ImportProblem, ParsedPlan
-from services.plan_import.parser import parse_plan
-from services.plan_import.readers import MAX_FILE_BYTES, SUPPORTED
-from services.plans import calendar_of, plan_changes, save_plan
-from services.preview import chunk_lines, kind_label, render_preview
-from services.render import error_text, esc
-from services.schools import add_school, list_schools
+from services.messenger import TELEGRAM
+from services.plan_import.pending import PendingImports
+from services.plan_import.use_cases import (
+    ImportApplied,
+    apply_import,
+    check_upload,
+    preview_import,
+)
+from services.preview import import_preview_messages, kind_label
+from services.render import esc
+from services.unit_of_work import persist_before_io
 
-log = logging.getLogger(__name__)
 KEY_LENGTH = 16
 
 
@@ -53,18 +52,6 @@ def create_router() -> Router:
     return router
 
 
-def imports_dir(settings: Settings) -> Path:
-    path = settings.DATA_DIR / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-async def _parse(session: AsyncSession, user: User, name: str, data: bytes) -> ParsedPlan:
-    municipality = await municipality_of(session, user)
-    today = await supervisor_today(session, user)
-    return parse_plan(name, data, calendar=calendar_of(municipality), today=today)
-
-
 async def on_plan_file(
     message: Message,
     t: BoundTexts,
@@ -72,52 +59,27 @@ async def on_plan_file(
     user: User,
     bot: Bot,
     state: FSMContext,
-    settings: Settings,
+    pending_imports: PendingImports,
 ):
+    """Download the file, preview it, keep the parsed plan and ask whether to save it."""
     document = message.document
     assert document is not None
     name = PurePath(document.file_name or "plan").name
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in SUPPORTED and suffix not in (".doc", ".xls", ".pdf", ".rtf", ".odt"):
-        return message.answer(t("import-unsupported", suffix=suffix or "—"))
-    if document.file_size and document.file_size > MAX_FILE_BYTES:
-        return message.answer(
-            t(
-                "import-too-large",
-                size_mb=round(document.file_size / 1024 / 1024, 1),
-                limit_mb=MAX_FILE_BYTES // 1024 // 1024,
-            )
-        )
+    check_upload(name, document.file_size, TELEGRAM.download_bytes)
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
-    data = buffer.getvalue()
-    try:
-        parsed = await _parse(session, user, name, data)
-    except ImportProblem as problem:
-        return message.answer(error_text(t, problem))
     municipality = await municipality_of(session, user)
-    changes = await plan_changes(session, municipality, parsed)
-    known = [school.name for school in await list_schools(session, municipality.id)]
-    new_schools = [
-        s for s in parsed.proposed_schools if not any(names_match(s.name, k) for k in known)
-    ]
-
-    digest = hashlib.sha256(data).hexdigest()
-    path = imports_dir(settings) / f"{digest}{suffix}"
-    path.write_bytes(data)
+    preview = await preview_import(session, municipality, name, buffer.getvalue())
+    pending_imports.keep(preview.sha256, preview.parsed)
     await state.set_state(ImportStates.preview)
-    await state.set_data({"import": {"sha": digest, "name": name, "path": path.name}})
-    await session.commit()
-
-    chunks = chunk_lines(render_preview(t, parsed, changes, html_mode=True))
-    for chunk in chunks[:-1]:
+    await state.set_data({"import": {"sha": preview.sha256, "name": name}})
+    await persist_before_io(session, "the pending import before its buttons are shown")
+    *chunks, last = import_preview_messages(t, preview)
+    for chunk in chunks:
         await message.answer(chunk)
-    if new_schools:
-        named = ", ".join(f"{esc(s.name)} ({kind_label(t, s.kind)})" for s in new_schools)
-        chunks[-1] += "\n\n" + t("import-offer-schools", schools=named)
+    key = preview.sha256[:KEY_LENGTH]
     return message.answer(
-        chunks[-1] + "\n\n" + t("import-confirm"),
-        reply_markup=import_keyboard(t, digest[:KEY_LENGTH], schools=bool(new_schools)),
+        last, reply_markup=import_keyboard(t, key, schools=bool(preview.new_schools))
     )
 
 
@@ -129,69 +91,63 @@ async def on_import_button(
     user: User,
     bot: Bot,
     state: FSMContext,
-    settings: Settings,
+    pending_imports: PendingImports,
 ):
+    """«Импортировать» saves the previewed plan (with its new schools); «Отмена» forgets it."""
     pending = (await state.get_data()).get("import")
     if not pending or not str(pending.get("sha", "")).startswith(callback_data.key):
         return callback.answer(t("import-stale"), show_alert=True)
-    path = imports_dir(settings) / PurePath(pending["path"]).name
+    sha = str(pending["sha"])
     if callback_data.action == "cancel":
         await state.clear()
-        path.unlink(missing_ok=True)
+        pending_imports.discard(sha)
         await callback.answer()
         if callback.message is not None:
             await callback.message.answer(t("import-cancelled"))
         return None
-    if not path.exists():
+    parsed = pending_imports.load(sha)
+    if parsed is None:
         await state.clear()
+        pending_imports.discard(sha)  # an unreadable leftover
         return callback.answer(t("import-stale"), show_alert=True)
-    data = path.read_bytes()
-    try:
-        parsed = await _parse(session, user, pending["name"], data)
-    except ImportProblem as problem:
-        await state.clear()
-        return callback.answer(t(problem.key, **problem.params), show_alert=True)
-    municipality = await municipality_of(session, user)
-    added: list[tuple[str, str, str]] = []
-    if callback_data.action == "schools":
-        known = [school.name for school in await list_schools(session, municipality.id)]
-        for proposed in parsed.proposed_schools:
-            if any(names_match(proposed.name, k) for k in known):
-                continue
-            try:
-                school = await add_school(
-                    session, municipality.id, proposed.name, proposed.kind, actor_id=user.id
-                )
-            except DomainError:
-                continue
-            token = await create_invite(
-                session,
-                municipality_id=municipality.id,
-                role=Role.COORDINATOR,
-                school_id=school.id,
-                actor_id=user.id,
-            )
-            added.append((school.name, kind_label(t, proposed.kind), token))
-    result = await save_plan(session, municipality, parsed, sha256=pending["sha"], actor_id=user.id)
-    await state.clear()
-    await session.commit()
-    path.unlink(missing_ok=True)
-    await callback.answer()
-    if callback.message is None:
-        return None
-    text = t(
-        "import-saved" if result.created else "import-updated",
-        activities=t("count-activities", n=len(parsed.activities)),
-        assignments=result.assignments_created,
-        attention=len(parsed.needing_attention),
+    applied = await apply_import(
+        session,
+        await municipality_of(session, user),
+        parsed,
+        sha256=sha,
+        add_schools=callback_data.action == "schools",
+        invite_coordinators=True,
+        actor_id=user.id,
     )
-    if added:
-        from aiogram.utils.deep_linking import create_start_link
-
-        lines = [t("import-schools-added")]
-        for name, kind, token in added:
-            link = await create_start_link(bot, token)
-            lines.append(t("school-invite-line", name=esc(name), kind=kind, link=link))
-        text += "\n\n" + "\n".join(lines)
-    await callback.message.answer(text)
+    await state.clear()
+    await persist_before_io(session, "the saved plan before its pending file is removed")
+    pending_imports.discard(sha)
+    await callback.answer()
+    if callback.message is not None:
+        await callback.message.answer(await _saved_text(t, bot, applied))
     return None
+
+
+async def _saved_text(t: BoundTexts, bot: Bot, applied: ImportApplied) -> str:
+    """«План сохранён…», with an invite link for every school the import added."""
+    text = t(
+        "import-saved" if applied.created else "import-updated",
+        activities=t("count-activities", n=applied.activities),
+        assignments=applied.saved.assignments_created,
+        attention=applied.needing_attention,
+    )
+    if not applied.added_schools:
+        return text
+    username = (await bot.me()).username or ""
+    lines = [t("import-schools-added")]
+    for school in applied.added_schools:
+        link = TELEGRAM.start_link(username, school.invite_token or "")
+        lines.append(
+            t(
+                "school-invite-line",
+                name=esc(school.name),
+                kind=kind_label(t, school.kind),
+                link=link,
+            )
+        )
+    return text + "\n\n" + "\n".join(lines)

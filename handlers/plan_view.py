@@ -17,9 +17,9 @@ from handlers.context import municipality_of, supervisor_today
 from handlers.filters import RoleFilter
 from handlers.keyboards import add_pager
 from models import Activity, ActivityKind, DueKind, Plan, Role, User
-from services.errors import DomainError
+from services.dates import parse_day
 from services.i18n import BoundTexts
-from services.plans import parse_day, set_due_date
+from services.plans import find_due_date, set_due_date
 from services.preview import target_label
 from services.render import esc, short
 
@@ -150,14 +150,11 @@ async def date_entered(
         return message.answer(t("plan-bad-date"))
     data = await state.get_data()
     municipality = await municipality_of(session, user)
-    try:
-        due = await set_due_date(
-            session, municipality.id, int(data.get("due_date_id", 0)), day, actor_id=user.id
-        )
-    except DomainError as error:
-        await state.clear()
-        return message.answer(t(error.key))
     await state.clear()
+    due = await find_due_date(session, municipality.id, int(data.get("due_date_id", 0)))
+    if due is None:  # another municipality's row, or one deleted since the button was shown
+        return message.answer(t("plan-row-not-found"))
+    await set_due_date(session, municipality.id, due.id, day, actor_id=user.id)
     activity = await session.get(Activity, due.activity_id)
     return message.answer(
         t("plan-date-set", number=esc(activity.number if activity else ""), date=t.date(day))

@@ -10,14 +10,18 @@ import html
 from collections.abc import Iterable
 
 from models.base import DueKind, SchoolKind, Target
-from services.deadlines import Deadline, PeriodKind, PlanPeriod
+from services.dates import Deadline, PeriodKind, PlanPeriod
 from services.i18n import Translator
+from services.messenger import TELEGRAM, MessengerLimits
 from services.plan_import.model import Attention, ParsedActivity, ParsedPlan
+from services.plan_import.use_cases import ImportPreview
 from services.plans import PlanChanges
 
 TEXT_PREVIEW_CHARS = 90
 MAX_DATES_SHOWN = 4
-TELEGRAM_LIMIT = 3900
+# Room left in a message for what a caller appends to the last chunk (the question under the
+# preview, the schools it offers to add).
+APPENDIX_CHARS = 196
 
 
 class Markup:
@@ -37,18 +41,22 @@ class Markup:
 
 
 def shorten(text: str, limit: int = TEXT_PREVIEW_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with «…»."""
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;") + "…"
 
 
 def target_label(t: Translator, target: Target) -> str:
+    """Who a row goes to, in the reader's language."""
     return t(f"target-{target.value}")
 
 
 def kind_label(t: Translator, kind: SchoolKind) -> str:
+    """A school's kind (ШНОР, ШНСУ…), in the reader's language."""
     return t(f"school-kind-{kind.value}")
 
 
 def period_label(t: Translator, period: PlanPeriod) -> str:
+    """A plan's period: «2021/2022 учебный год (01.09.2021 – 31.08.2022)» or its dates."""
     dates = t("period-dates", start=t.date(period.start, "short"), end=t.date(period.end, "short"))
     if period.kind is PeriodKind.SCHOOL_YEAR:
         return (
@@ -81,6 +89,7 @@ def deadline_label(t: Translator, deadline: Deadline) -> str:
 
 
 def attention_reasons(t: Translator, activity: ParsedActivity) -> list[str]:
+    """Why a row needs a person's attention, one sentence per reason."""
     reasons = []
     for reason in activity.attention:
         if reason is Attention.PARTLY_UNKNOWN_EXECUTORS:
@@ -106,12 +115,28 @@ def render_preview(
     html_mode: bool = False,
     show_rows: bool = True,
 ) -> list[str]:
-    """The preview as lines."""
+    """The preview as lines: plain text for a terminal, HTML (``html_mode``) for a chat."""
     m = Markup(html_mode)
     lines = [
         m.bold(t("preview-title", title=m.esc(shorten(parsed.title, 300)))),
         t("preview-file", file=m.esc(parsed.source_name), period=period_label(t, parsed.period)),
+        _counts_line(t, parsed),
     ]
+    if changes is not None and changes.is_update:
+        lines.extend(_update_lines(t, m, changes))
+    if show_rows:
+        lines.extend(_rows_lines(t, m, parsed, previous=lines[-1]))
+    lines.extend(_attention_lines(t, m, parsed))
+    if parsed.proposed_schools:
+        named = ", ".join(
+            f"{m.esc(s.name)} ({kind_label(t, s.kind)})" for s in parsed.proposed_schools
+        )
+        lines.append("")
+        lines.append(t("preview-schools", schools=named))
+    return lines
+
+
+def _counts_line(t: Translator, parsed: ParsedPlan) -> str:
     school_rows = len(parsed.school_activities)
     counts = t(
         "preview-counts",
@@ -121,41 +146,48 @@ def render_preview(
     )
     if parsed.sections:
         counts = t("count-sections", n=len(parsed.sections)) + ", " + counts
-    lines.append(counts)
-    if changes is not None and changes.is_update:
-        lines.append("")
-        lines.append(
-            m.bold(
-                t(
-                    "preview-update",
-                    added=len(changes.added),
-                    changed=len(changes.changed),
-                    removed=len(changes.removed),
-                )
+    return counts
+
+
+def _update_lines(t: Translator, m: Markup, changes: PlanChanges) -> list[str]:
+    lines = [
+        "",
+        m.bold(
+            t(
+                "preview-update",
+                added=len(changes.added),
+                changed=len(changes.changed),
+                removed=len(changes.removed),
             )
-        )
-        if changes.kept_with_submissions:
-            lines.append(t("preview-update-kept", numbers=", ".join(changes.kept_with_submissions)))
-        lines.append(t("preview-update-submissions", n=changes.submissions_kept))
+        ),
+    ]
+    if changes.kept_with_submissions:
+        lines.append(t("preview-update-kept", numbers=", ".join(changes.kept_with_submissions)))
+    lines.append(t("preview-update-submissions", n=changes.submissions_kept))
+    return lines
 
-    if show_rows:
-        current_section: int | None = -1
-        for activity in parsed.activities:
-            if activity.section_index != current_section:
-                current_section = activity.section_index
-                if current_section is not None:
-                    section = parsed.sections[current_section]
-                    heading = (
-                        f"{section.number}. {section.title}" if section.number else section.title
-                    )
-                    lines.append("")
-                    lines.append(m.bold(m.esc(heading)))
-                elif lines[-1]:
-                    lines.append("")
-            lines.extend(_activity_lines(t, m, activity))
 
+def _rows_lines(t: Translator, m: Markup, parsed: ParsedPlan, *, previous: str) -> list[str]:
+    """Every row under its section heading; ``previous`` is the line shown before them."""
+    lines: list[str] = []
+    current_section: int | None = -1
+    for activity in parsed.activities:
+        if activity.section_index != current_section:
+            current_section = activity.section_index
+            if current_section is not None:
+                section = parsed.sections[current_section]
+                heading = f"{section.number}. {section.title}" if section.number else section.title
+                lines.append("")
+                lines.append(m.bold(m.esc(heading)))
+            elif lines[-1] if lines else previous:
+                lines.append("")
+        lines.extend(_activity_lines(t, m, activity))
+    return lines
+
+
+def _attention_lines(t: Translator, m: Markup, parsed: ParsedPlan) -> list[str]:
     attention = parsed.needing_attention
-    lines.append("")
+    lines = [""]
     if attention:
         lines.append(m.bold(t("preview-attention", n=len(attention))))
         for activity in attention:
@@ -166,13 +198,20 @@ def render_preview(
     defaults = [a.number for a in parsed.activities if "default_yearly" in a.notes]
     if defaults:
         lines.append(t("preview-default-yearly", numbers=", ".join(defaults)))
-    if parsed.proposed_schools:
-        named = ", ".join(
-            f"{m.esc(s.name)} ({kind_label(t, s.kind)})" for s in parsed.proposed_schools
-        )
-        lines.append("")
-        lines.append(t("preview-schools", schools=named))
     return lines
+
+
+def import_preview_messages(t: Translator, preview: ImportPreview) -> list[str]:
+    """The preview as chat messages (HTML): the last one offers the new schools the plan names
+    and asks whether to save."""
+    chunks = chunk_lines(render_preview(t, preview.parsed, preview.changes, html_mode=True))
+    if preview.new_schools:
+        named = ", ".join(
+            f"{Markup(True).esc(s.name)} ({kind_label(t, s.kind)})" for s in preview.new_schools
+        )
+        chunks[-1] += "\n\n" + t("import-offer-schools", schools=named)
+    chunks[-1] += "\n\n" + t("import-confirm")
+    return chunks
 
 
 def _activity_lines(t: Translator, m: Markup, activity: ParsedActivity) -> list[str]:
@@ -191,8 +230,12 @@ def _activity_lines(t: Translator, m: Markup, activity: ParsedActivity) -> list[
     ]
 
 
-def chunk_lines(lines: Iterable[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Join lines into messages no longer than ``limit``, breaking only between lines."""
+def chunk_lines(
+    lines: Iterable[str], limit: int | None = None, messenger: MessengerLimits = TELEGRAM
+) -> list[str]:
+    """Join lines into messages no longer than ``limit`` characters (default: the messenger's
+    message length less :data:`APPENDIX_CHARS`), breaking only between lines."""
+    limit = limit or messenger.text_chars - APPENDIX_CHARS
     chunks: list[str] = []
     current: list[str] = []
     size = 0

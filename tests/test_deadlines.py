@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from models.base import DueKind
-from services.deadlines import Calendar, PeriodKind, PlanPeriod, normalize_phrase, parse_deadline
+from services.dates import Calendar, PeriodKind, PlanPeriod, normalize_phrase, parse_deadline
 from services.plan_import.parser import parse_plan
 from tests.conftest import SEEDS, seed_bytes
 

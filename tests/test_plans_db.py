@@ -280,12 +280,12 @@ async def test_supervisor_date_survives_reimport_of_the_same_phrase(sessions):
 
 
 async def test_import_is_one_transaction(sessions, monkeypatch):
-    import services.plans as plans
+    import services.plans.saving as saving
 
     async def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(plans, "sync_assignments", broken)
+    monkeypatch.setattr(saving, "sync_assignments", broken)
     with pytest.raises(RuntimeError):
         await import_plan(sessions, seed_bytes("003"), "003.txt", schools=TWO_SCHOOLS)
     async with sessions() as session:

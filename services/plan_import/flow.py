@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from services.deadlines import MONTH_PATTERN
+from services.dates import DEADLINE_WORDS, MONTH_PATTERN
 from services.names import clean_spaces
 from services.plan_import.columns import Col, columns_in_text
 from services.plan_import.model import ImportProblem
@@ -33,15 +33,7 @@ _EXECUTOR_ITEM = (
 )
 _EXECUTORS = re.compile(rf"^\s*{_EXECUTOR_ITEM}(?:\s*,\s*{_EXECUTOR_ITEM})*\s*,?", re.IGNORECASE)
 
-_DEADLINE_WORDS = (
-    rf"{MONTH_PATTERN}|(?:19|20)\d\d\s*(?:г\.?|года|гг\.?)?|ежегодно|ежеквартально|ежемесячно"
-    r"|постоянно|в\s+течени[ие](?:\s+(?:всего\s+)?(?:учебного\s+)?(?:года|периода))?|учебного\s+года"
-    r"|по\s+мере\s+необходимости|по\s+графику|в\s+соответствии\s+с\s+планом|\d\s+раза?\s+в\s+год"
-    r"|до\s+\d{1,2}\s+(?:"
-    + MONTH_PATTERN
-    + r")|до\s+\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}\.\d{1,2}\.\d{4}"
-)
-_DEADLINE_TOKEN = re.compile(rf"^\s*(?:(?:{_DEADLINE_WORDS})(?![а-яё])|[,\-–—])", re.IGNORECASE)
+_DEADLINE_TOKEN = re.compile(rf"^\s*(?:(?:{DEADLINE_WORDS})(?![а-яё])|[,\-–—])", re.IGNORECASE)
 _DEADLINE_PAREN = re.compile(r"^\s*\(([^()]{1,60})\)")
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from models.base import SchoolKind, Target
-from services.deadlines import Deadline, PlanPeriod
+from services.dates import Deadline, PlanPeriod
 from services.errors import DomainError
 
 

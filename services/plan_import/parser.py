@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import PurePath
 
 from models.base import DueKind, SchoolKind, Target
-from services.deadlines import Calendar, PlanPeriod, parse_deadline
+from services.dates import Calendar, PlanPeriod, parse_deadline
 from services.names import clean_spaces, name_key
 from services.plan_import.columns import Col
 from services.plan_import.executors import (

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from services.deadlines import MONTH_PATTERN, PeriodKind, PlanPeriod, month_end, month_number
+from services.dates import MONTH_PATTERN, PeriodKind, PlanPeriod, fold, month_end, month_number
 from services.names import clean_spaces
 
 _YEAR = r"((?:19|20)\d\d)"
@@ -59,7 +59,7 @@ def document_date(preamble: Iterable[str]) -> date | None:
             continue
     for match in _WORD_DATE.finditer(text):
         try:
-            month = month_number(match.group(2).lower().replace("ё", "е"))
+            month = month_number(fold(match.group(2)))
             candidates.append(
                 (match.start(), date(int(match.group(3)), month, int(match.group(1))))
             )

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
 
+from services.messenger import MB, TELEGRAM
 from services.plan_import.model import ImportProblem
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
+MAX_FILE_BYTES = TELEGRAM.download_bytes  # a plan file is what the bot may download
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a zip bomb disguised as .docx/.xlsx stops here
 MAX_COMPRESSION_RATIO = 200
 MAX_TABLE_ROWS = 5_000
@@ -60,8 +61,8 @@ def read_document(filename: str, data: bytes) -> RawDocument:
     if len(data) > MAX_FILE_BYTES:
         raise ImportProblem(
             "import-too-large",
-            size_mb=round(len(data) / 1024 / 1024, 1),
-            limit_mb=MAX_FILE_BYTES // 1024 // 1024,
+            size_mb=round(len(data) / MB, 1),
+            limit_mb=MAX_FILE_BYTES // MB,
         )
     if data.startswith(_CFB_SIGNATURE):
         raise ImportProblem("import-old-or-protected")

@@ -1,0 +1,71 @@
+"""The Russian words plans write dates with: months in every case form, years, dashes, and the
+deadline words a PDF-like text column is recognised by.
+
+Everything here is text in, text or numbers out; the rules that turn phrases into dates live in
+:mod:`services.dates.phrases`, the municipality's calendar in :mod:`services.dates.calendar`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Month number → a pattern for every case form of its name («январь», «января», «январе»,
+# «январю»…), lower-case with «ё» already turned into «е». A new spelling (an abbreviation such
+# as «янв.») is added here and every reader, rule and typed-day parser understands it.
+MONTHS: tuple[tuple[int, str], ...] = (
+    (1, r"январ[ьяюеё]\w*"),
+    (2, r"феврал[ьяюеё]\w*"),
+    (3, r"март\w*"),
+    (4, r"апрел[ьяюеё]\w*"),
+    (5, r"ма[йяюе]\w*"),
+    (6, r"июн[ьяюеё]\w*"),
+    (7, r"июл[ьяюеё]\w*"),
+    (8, r"август\w*"),
+    (9, r"сентябр[ьяюеё]\w*"),
+    (10, r"октябр[ьяюеё]\w*"),
+    (11, r"ноябр[ьяюеё]\w*"),
+    (12, r"декабр[ьяюеё]\w*"),
+)
+MONTH_PATTERN = "|".join(f"(?:{pattern})" for _, pattern in MONTHS)
+MONTH_RE = re.compile(rf"\b(?:{MONTH_PATTERN})\b")
+_MONTH_LOOKUP = [(number, re.compile(rf"^(?:{pattern})$")) for number, pattern in MONTHS]
+
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+YEAR = r"(?:19|20)\d\d"
+
+# Words a deadline cell is made of, for telling the deadline column apart from its neighbours
+# in a table laid out as plain lines (services/plan_import/flow.py).
+DEADLINE_WORDS = (
+    rf"{MONTH_PATTERN}|(?:19|20)\d\d\s*(?:г\.?|года|гг\.?)?|ежегодно|ежеквартально|ежемесячно"
+    r"|постоянно|в\s+течени[ие](?:\s+(?:всего\s+)?(?:учебного\s+)?(?:года|периода))?|учебного\s+года"
+    r"|по\s+мере\s+необходимости|по\s+графику|в\s+соответствии\s+с\s+планом|\d\s+раза?\s+в\s+год"
+    r"|до\s+\d{1,2}\s+(?:"
+    + MONTH_PATTERN
+    + r")|до\s+\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}\.\d{1,2}\.\d{4}"
+)
+
+
+def month_number(token: str) -> int:
+    """1–12 for a month name in any case form (lower-case, «е» for «ё»); ValueError otherwise."""
+    for number, pattern in _MONTH_LOOKUP:
+        if pattern.match(token):
+            return number
+    raise ValueError(token)
+
+
+def fold(text: str) -> str:
+    """Lower-case with «ё» → «е»: the form every pattern here is written for."""
+    return text.lower().replace("ё", "е")
+
+
+def normalize_phrase(phrase: str) -> str:
+    """Lower-case, «ё» → «е», every dash → "-", line breaks and stray punctuation → spaces."""
+    text = fold(phrase)
+    text = re.sub(f"[{DASHES}]", "-", text)
+    text = re.sub(r"<[^>]+>", " ", text)  # <b>…</b> left by converters
+    text = re.sub(r"[\t\r\n\u00a0*_«»\"“”„;:!?]", " ", text)
+    text = re.sub(r"\s*-\s*", " - ", text)
+    # "г." / "гг." / "года" after a year are noise for dating purposes but keep the year.
+    text = re.sub(rf"({YEAR})\s*(?:гг?|год[ау]?|годов)\b\.?", r"\1", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip(" .,")
