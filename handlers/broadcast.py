@@ -29,6 +29,7 @@ from services.sending import Sender
 
 
 def create_router() -> Router:
+    """The supervisor's router for /remind and /broadcast."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(remind, Command("remind"))
@@ -54,6 +55,7 @@ async def remind(
     background: Background,
     sessions: async_sessionmaker[AsyncSession],
 ):
+    """/remind: nudge every coordinator of a school that is behind; report when done."""
     nudges, behind = await nudges_now(session, texts, user)
     if not behind:
         return message.answer(t("remind-nobody"))
@@ -78,6 +80,7 @@ async def broadcast(
     sender: Sender,
     background: Background,
 ):
+    """/broadcast <text>: the text to every reachable coordinator; report when done."""
     body = (command.args or "").strip()
     if not body:
         return message.answer(t("broadcast-usage"))

@@ -48,6 +48,7 @@ class ReviewStates(StatesGroup):
 
 
 def create_router() -> Router:
+    """The supervisor's /review router: the command, the three buttons, the return comment."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
@@ -147,6 +148,7 @@ async def review_command(
     bot: Bot,
     evidence_store: EvidenceStore,
 ) -> None:
+    """/review: the oldest submission waiting, with its evidence."""
     await show_next(bot, message.chat.id, t, session, user, evidence_store)
 
 
@@ -163,6 +165,7 @@ async def on_next_button(
     bot: Bot,
     evidence_store: EvidenceStore,
 ) -> None:
+    """«⏭ Следующий»: the card after this one (or from the start of the queue)."""
     submission = await reviewable(session, user, callback_data.submission_id)
     await callback.answer()
     chat_id = _chat_of(callback, user)
@@ -178,6 +181,7 @@ async def on_return_button(
     bot: Bot,
     state: FSMContext,
 ) -> None:
+    """«↩️ Вернуть на доработку»: ask for the comment (the next text message)."""
     submission_id = await start_return(session, user, callback_data.submission_id)
     await state.set_state(ReviewStates.comment)
     await state.set_data({"submission_id": submission_id})
@@ -196,6 +200,7 @@ async def on_accept_button(
     sender: Sender,
     evidence_store: EvidenceStore,
 ) -> None:
+    """«✅ Принять»: accept, tell the school, show the next card."""
     decision = await accept_submission(session, texts, user, callback_data.submission_id)
     await callback.answer(t("review-accepted-short"))
     chat_id = _chat_of(callback, user)

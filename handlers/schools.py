@@ -23,6 +23,7 @@ from services.schools import add_school_for, choose_school, schools_overview, sp
 
 
 def create_router() -> Router:
+    """The supervisor's router for schools and invite links."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
@@ -40,6 +41,7 @@ async def bot_username(bot: Bot) -> str:
 
 
 def invite_text(t: BoundTexts, invite: InviteLink) -> str:
+    """The message that carries a school's new coordinator link."""
     return t("school-invite", name=esc(invite.school), link=invite.link, days=invite.days)
 
 
@@ -51,6 +53,7 @@ async def add_school_command(
     user: User,
     bot: Bot,
 ):
+    """/addschool <name> [ШНОР|ШНСУ]: add the school and give its first invite link."""
     name, kind = split_name_and_kind(command.args or "")
     if not name:
         return message.answer(t("addschool-usage"))
@@ -75,6 +78,7 @@ async def invite_command(
     user: User,
     bot: Bot,
 ):
+    """/invite [school]: a new link for the named school, or the list to choose from."""
     wanted = (command.args or "").strip()
     choice = await choose_school(session, user.municipality_id, wanted)  # type: ignore[arg-type]
     if not choice.options:
@@ -94,6 +98,7 @@ async def invite_button(
     user: User,
     bot: Bot,
 ):
+    """A school pressed in the /invite list: its new link."""
     invite = await school_invite(session, user, callback_data.school_id, await bot_username(bot))
     await callback.answer()
     if callback.message is None:
@@ -102,6 +107,7 @@ async def invite_button(
 
 
 async def schools_command(message: Message, t: BoundTexts, session: AsyncSession, user: User):
+    """/schools: every school with its coordinators and how much is accepted."""
     schools = await schools_overview(session, user)
     if not schools:
         return message.answer(t("schools-empty"))
@@ -125,5 +131,6 @@ async def schools_command(message: Message, t: BoundTexts, session: AsyncSession
 async def add_supervisor_command(
     message: Message, t: BoundTexts, session: AsyncSession, user: User, bot: Bot
 ):
+    """/addsupervisor: a link for another supervisor of the municipality."""
     invite = await supervisor_invite(session, user, await bot_username(bot))
     return message.answer(t("supervisor-invite", link=invite.link, days=invite.days))

@@ -25,10 +25,12 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def new_token() -> str:
+    """A random URL-safe token of 32 characters."""
     return secrets.token_urlsafe(24)  # 32 characters, fits a /start payload (≤ 64)
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

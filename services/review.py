@@ -111,6 +111,10 @@ async def _decide(
 async def accept(
     session: AsyncSession, submission: Submission, reviewer: User, now: datetime | None = None
 ) -> Assignment:
+    """Mark the submission and its assignment accepted (flushed).
+
+    Raises DomainError("review-already-done") if it is no longer waiting for review.
+    """
     return await _decide(
         session, submission, reviewer, SubmissionState.ACCEPTED, AssignmentStatus.ACCEPTED, now
     )

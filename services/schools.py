@@ -41,6 +41,7 @@ def split_name_and_kind(text: str) -> tuple[str, SchoolKind | None]:
 
 
 async def find_school(session: AsyncSession, municipality_id: int, name: str) -> School | None:
+    """The municipality's school of that name (compared by its key), or ``None``."""
     return await session.scalar(
         select(School).where(
             School.municipality_id == municipality_id, School.name_key == name_key(name)
@@ -81,6 +82,7 @@ async def add_school(
 
 
 async def list_schools(session: AsyncSession, municipality_id: int) -> list[School]:
+    """The municipality's schools, by name."""
     return list(
         (
             await session.scalars(
