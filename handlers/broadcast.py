@@ -1,31 +1,35 @@
 """/remind (nudge now every school that is behind) and /broadcast <text> (to every coordinator).
 
 Both go through the one sender, in the background: the supervisor is answered at once and told
-the outcome when the last message is out.
+the outcome when the last message is out. What is sent to whom is ``services.broadcast``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.context import municipality_of, supervisor_today
 from handlers.filters import RoleFilter
 from models import Role, User
 from services.background import Background
+from services.broadcast import (
+    Delivered,
+    broadcast_batch,
+    deliver,
+    deliver_nudges,
+    delivery_report,
+    nudges_now,
+)
 from services.i18n import BoundTexts, Texts
-from services.nudges import nudge_messages
-from services.render import esc
-from services.sending import OutgoingMessage, Sender
-from services.submissions import link_message
-
-MAX_BROADCAST = 3500
+from services.sending import Sender
 
 
 def create_router() -> Router:
+    """The supervisor's router for /remind and /broadcast."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(remind, Command("remind"))
@@ -33,13 +37,11 @@ def create_router() -> Router:
     return router
 
 
-async def _report(
-    bot: Bot, chat_id: int, t: BoundTexts, key: str, summary, blocked: list[str]
-) -> None:  # type: ignore[no-untyped-def]
-    text = t(key, sent=summary.sent, unreachable=summary.unreachable, failed=summary.failed)
-    if blocked:
-        text += "\n" + t("send-blocked-list", names=", ".join(esc(n) for n in blocked))
-    await bot.send_message(chat_id, text)
+async def _report_when_done(
+    bot: Bot, chat_id: int, t: BoundTexts, key: str, work: Awaitable[Delivered]
+) -> None:
+    """Wait for the delivery, then tell the supervisor how it went."""
+    await bot.send_message(chat_id, delivery_report(t, key, await work))
 
 
 async def remind(
@@ -53,34 +55,17 @@ async def remind(
     background: Background,
     sessions: async_sessionmaker[AsyncSession],
 ):
-    municipality = await municipality_of(session, user)
-    today = await supervisor_today(session, user)
-    nudges, behind = await nudge_messages(session, texts, municipality.id, today)
+    """/remind: nudge every coordinator of a school that is behind; report when done."""
+    nudges, behind = await nudges_now(session, texts, user)
     if not behind:
         return message.answer(t("remind-nobody"))
     if not nudges:
         return message.answer(t("remind-no-recipients", n=behind))
-    chat_id = message.chat.id
-
-    async def run() -> None:
-        summary = await sender.send_many((n.chat_id, n.message) for n in nudges)
-        async with sessions() as link_session:
-            by_chat = {d.chat_id: d for d in summary.deliveries}
-            for nudge in nudges:
-                delivery = by_chat.get(nudge.chat_id)
-                if delivery and delivery.message_id:
-                    await link_message(
-                        link_session, nudge.chat_id, delivery.message_id, nudge.assignment_ids
-                    )
-            await link_session.commit()
-        blocked = [
-            n.name
-            for n in nudges
-            if by_chat.get(n.chat_id) and by_chat[n.chat_id].outcome.value == "unreachable"
-        ]
-        await _report(bot, chat_id, t, "remind-done", summary, blocked)
-
-    background.spawn(run(), name=f"remind:{municipality.id}")
+    work = deliver_nudges(sender, sessions, nudges)
+    background.spawn(
+        _report_when_done(bot, message.chat.id, t, "remind-done", work),
+        name=f"remind:{user.municipality_id}",
+    )
     return message.answer(t("remind-started", n=len(nudges)))
 
 
@@ -95,38 +80,15 @@ async def broadcast(
     sender: Sender,
     background: Background,
 ):
+    """/broadcast <text>: the text to every reachable coordinator; report when done."""
     body = (command.args or "").strip()
     if not body:
         return message.answer(t("broadcast-usage"))
-    if len(body) > MAX_BROADCAST:
-        return message.answer(t("broadcast-too-long", limit=MAX_BROADCAST))
-    coordinators = (
-        await session.scalars(
-            select(User).where(
-                User.municipality_id == user.municipality_id,
-                User.role == Role.COORDINATOR,
-                User.chat_id.is_not(None),
-                User.blocked_at.is_(None),
-            )
-        )
-    ).all()
-    if not coordinators:
+    batch = await broadcast_batch(session, texts, user, body)
+    if not batch:
         return message.answer(t("broadcast-nobody"))
-    batch = [
-        (
-            c.chat_id,
-            OutgoingMessage(texts.get("broadcast-message", c.locale, text=esc(body))),
-            c.full_name,
-        )
-        for c in coordinators
-    ]
-    chat_id = message.chat.id
-
-    async def run() -> None:
-        summary = await sender.send_many((chat, text) for chat, text, _ in batch)
-        unreachable = {d.chat_id for d in summary.deliveries if d.outcome.value == "unreachable"}
-        blocked = [name for chat, _, name in batch if chat in unreachable]
-        await _report(bot, chat_id, t, "broadcast-done", summary, blocked)
-
-    background.spawn(run(), name=f"broadcast:{user.municipality_id}")
+    background.spawn(
+        _report_when_done(bot, message.chat.id, t, "broadcast-done", deliver(sender, batch)),
+        name=f"broadcast:{user.municipality_id}",
+    )
     return message.answer(t("broadcast-started", n=len(batch)))

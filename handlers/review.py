@@ -1,6 +1,7 @@
 """/review: pending submissions one by one with their evidence; accept, or return with a comment.
 
-The coordinator is told either way; a returned activity is open again.
+The coordinator is told either way; a returned activity is open again. What happens is
+``services.review``; this module reads the buttons and the comment and renders the answers.
 """
 
 from __future__ import annotations
@@ -12,35 +13,34 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    FSInputFile,
-    InputMediaPhoto,
-    Message,
-)
-from sqlalchemy import select
+from aiogram.types import CallbackQuery, FSInputFile, InputMediaPhoto, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import ReviewCb
-from handlers.context import municipality_of, supervisor_today
 from handlers.filters import RoleFilter
 from handlers.keyboards import review_keyboard
-from models import EvidenceFile, EvidenceKind, Role, School, Submission, User
-from services.errors import DomainError
+from models import EvidenceKind, Role, User
 from services.evidence import EvidenceStore
 from services.i18n import BoundTexts, Texts
-from services.progress import coordinator_label
 from services.render import activity_title, due_label, esc, short
 from services.review import (
-    accept,
-    pending_submissions,
-    return_for_rework,
-    submission_for_review,
+    TITLE_CHARS,
+    Decision,
+    EvidenceRef,
+    ReviewCard,
+    accept_submission,
+    next_for_review,
+    return_submission,
+    reviewable,
+    start_return,
 )
-from services.sending import OutgoingMessage, Sender
-from services.tasks import get_task_in_municipality
+from services.sending import Sender
+from services.unit_of_work import persist_before_io
 
 log = logging.getLogger(__name__)
+
+ALBUM_SIZE = 10  # Telegram's sendMediaGroup takes at most 10 items
+COMMENT_CHARS = 1500  # how much of the school's comment the card quotes
 
 
 class ReviewStates(StatesGroup):
@@ -48,6 +48,7 @@ class ReviewStates(StatesGroup):
 
 
 def create_router() -> Router:
+    """The supervisor's /review router: the command, the three buttons, the return comment."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
@@ -55,19 +56,21 @@ def create_router() -> Router:
     router.message.register(
         return_comment, StateFilter(ReviewStates.comment), F.text, ~F.text.startswith("/")
     )
-    router.callback_query.register(on_review_button, ReviewCb.filter())
+    router.callback_query.register(on_next_button, ReviewCb.filter(F.action == "next"))
+    router.callback_query.register(on_return_button, ReviewCb.filter(F.action == "return"))
+    router.callback_query.register(on_accept_button, ReviewCb.filter())  # «accept»
     return router
 
 
 async def _send_evidence(
-    bot: Bot, chat_id: int, files: list[EvidenceFile], store: EvidenceStore
+    bot: Bot, chat_id: int, files: tuple[EvidenceRef, ...], store: EvidenceStore
 ) -> None:
     """The photos and files themselves: by file id, or from the bot's own store if Telegram
     no longer serves them."""
     photos = [f for f in files if f.kind is EvidenceKind.PHOTO]
     others = [f for f in files if f.kind is not EvidenceKind.PHOTO]
-    for start in range(0, len(photos), 10):
-        group = photos[start : start + 10]
+    for start in range(0, len(photos), ALBUM_SIZE):
+        group = photos[start : start + ALBUM_SIZE]
         try:
             if len(group) == 1:
                 await bot.send_photo(chat_id, group[0].file_id)
@@ -85,17 +88,34 @@ async def _send_evidence(
             await _send_from_store(bot, chat_id, file, store)
 
 
-async def _send_from_store(
-    bot: Bot, chat_id: int, file: EvidenceFile, store: EvidenceStore
-) -> None:
+async def _send_from_store(bot: Bot, chat_id: int, file: EvidenceRef, store: EvidenceStore) -> None:
     if not file.stored_path:
-        log.warning("evidence unavailable: evidence_id=%s", file.id)
+        log.warning("evidence unavailable: evidence_id=%s", file.evidence_id)
         return
     path = store.absolute(file.stored_path)
     if file.kind is EvidenceKind.PHOTO:
         await bot.send_photo(chat_id, FSInputFile(path))
     else:
         await bot.send_document(chat_id, FSInputFile(path, filename=file.file_name))
+
+
+def card_text(t: BoundTexts, card: ReviewCard) -> str:
+    """The card under the evidence: school, activity, due date, sender, files, comment."""
+    lines = [
+        t("review-header", index=1, total=card.pending),
+        t("review-school", school=esc(card.school)),
+    ]
+    if card.task is not None:
+        lines.append(t("review-activity", activity=activity_title(t, card.task, TITLE_CHARS)))
+        lines.append(
+            t("review-due", due=due_label(t, card.task), phrase=esc(card.task.deadline_phrase))
+        )
+    when = t.datetime(card.submitted_at, card.timezone) if card.submitted_at else "—"
+    lines.append(t("review-author", author=esc(card.author or "—"), time=when))
+    lines.append(t("count-files", n=len(card.files)))
+    if card.comment:
+        lines.append(t("review-comment", comment=esc(short(card.comment, COMMENT_CHARS))))
+    return "\n".join(lines)
 
 
 async def show_next(
@@ -108,42 +128,15 @@ async def show_next(
     *,
     after_id: int | None = None,
 ) -> None:
-    municipality = await municipality_of(session, user)
-    pending = await pending_submissions(session, municipality.id)
-    if after_id is not None:
-        later = [s for s in pending if s.id > after_id]
-        pending = later or pending
-    if not pending:
+    """The next card (after ``after_id``) with its evidence, or «nothing to review»."""
+    card = await next_for_review(session, user, after_id=after_id)
+    if card is None:
         await bot.send_message(chat_id, t("review-none"))
         return
-    submission = pending[0]
-    today = await supervisor_today(session, user)
-    task = await get_task_in_municipality(session, submission.assignment_id, municipality.id, today)  # type: ignore[arg-type]
-    school = await session.get(School, submission.school_id)
-    await session.commit()
-    await _send_evidence(bot, chat_id, list(submission.files), store)
-    lines = [
-        t("review-header", index=1, total=len(pending)),
-        t("review-school", school=esc(school.name if school else "")),
-    ]
-    if task is not None:
-        lines.append(t("review-activity", activity=activity_title(t, task, 300)))
-        lines.append(t("review-due", due=due_label(t, task), phrase=esc(task.deadline_phrase)))
-    author = coordinator_label(submission.user) if submission.user else "—"
-    lines.append(
-        t(
-            "review-author",
-            author=esc(author),
-            time=t.datetime(submission.submitted_at, municipality.timezone)
-            if submission.submitted_at
-            else "—",
-        )
-    )
-    lines.append(t("count-files", n=len(submission.files)))
-    if submission.comment:
-        lines.append(t("review-comment", comment=esc(short(submission.comment, 1500))))
+    await persist_before_io(session, "release the write lock before sending the evidence")
+    await _send_evidence(bot, chat_id, card.files, store)
     await bot.send_message(
-        chat_id, "\n".join(lines), reply_markup=review_keyboard(t, submission.id)
+        chat_id, card_text(t, card), reply_markup=review_keyboard(t, card.submission_id)
     )
 
 
@@ -154,53 +147,49 @@ async def review_command(
     user: User,
     bot: Bot,
     evidence_store: EvidenceStore,
-):
+) -> None:
+    """/review: the oldest submission waiting, with its evidence."""
     await show_next(bot, message.chat.id, t, session, user, evidence_store)
 
 
-async def _tell_school(
+def _chat_of(callback: CallbackQuery, user: User) -> int:
+    return callback.message.chat.id if callback.message else user.chat_id  # type: ignore[return-value]
+
+
+async def on_next_button(
+    callback: CallbackQuery,
+    callback_data: ReviewCb,
+    t: BoundTexts,
     session: AsyncSession,
-    sender: Sender,
-    texts: Texts,
-    submission: Submission,
-    key: str,
-    **params: str,
+    user: User,
+    bot: Bot,
+    evidence_store: EvidenceStore,
 ) -> None:
-    """The sender hears about the decision (or every coordinator of the school, if they left)."""
-    recipients = []
-    if submission.user is not None and submission.user.school_id == submission.school_id:
-        recipients = [submission.user]
-    else:
-        recipients = list(
-            (
-                await session.scalars(
-                    select(User).where(
-                        User.school_id == submission.school_id, User.role == Role.COORDINATOR
-                    )
-                )
-            ).all()
-        )
-    for recipient in recipients:
-        if recipient.chat_id is None or recipient.blocked:
-            continue
-        t = texts.for_locale(recipient.locale)
-        await sender.send(recipient.chat_id, OutgoingMessage(t(key, **params)))
+    """«⏭ Следующий»: the card after this one (or from the start of the queue)."""
+    submission = await reviewable(session, user, callback_data.submission_id)
+    await callback.answer()
+    chat_id = _chat_of(callback, user)
+    await show_next(bot, chat_id, t, session, user, evidence_store, after_id=submission.id)
 
 
-async def _activity_for(
-    t: BoundTexts, session: AsyncSession, user: User, submission: Submission
-) -> str:
-    today = await supervisor_today(session, user)
-    task = await get_task_in_municipality(
-        session,
-        submission.assignment_id,
-        user.municipality_id,
-        today,  # type: ignore[arg-type]
-    )
-    return activity_title(t, task, 300) if task else ""
+async def on_return_button(
+    callback: CallbackQuery,
+    callback_data: ReviewCb,
+    t: BoundTexts,
+    session: AsyncSession,
+    user: User,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    """«↩️ Вернуть на доработку»: ask for the comment (the next text message)."""
+    submission_id = await start_return(session, user, callback_data.submission_id)
+    await state.set_state(ReviewStates.comment)
+    await state.set_data({"submission_id": submission_id})
+    await callback.answer()
+    await bot.send_message(_chat_of(callback, user), t("review-ask-comment"))
 
 
-async def on_review_button(
+async def on_accept_button(
     callback: CallbackQuery,
     callback_data: ReviewCb,
     t: BoundTexts,
@@ -208,72 +197,14 @@ async def on_review_button(
     session: AsyncSession,
     user: User,
     bot: Bot,
-    state: FSMContext,
     sender: Sender,
     evidence_store: EvidenceStore,
-):
-    submission = await submission_for_review(
-        session, callback_data.submission_id, user.municipality_id
-    )  # type: ignore[arg-type]
-    if submission is None:
-        return callback.answer(t("button-not-yours"), show_alert=True)
-    chat_id = callback.message.chat.id if callback.message else user.chat_id
-    if callback_data.action == "next":
-        await callback.answer()
-        await show_next(bot, chat_id, t, session, user, evidence_store, after_id=submission.id)  # type: ignore[arg-type]
-        return None
-    if callback_data.action == "return":
-        if submission.state.value != "submitted":
-            return callback.answer(t("review-already-done"), show_alert=True)
-        await state.set_state(ReviewStates.comment)
-        await state.set_data({"submission_id": submission.id})
-        await callback.answer()
-        await bot.send_message(chat_id, t("review-ask-comment"))  # type: ignore[arg-type]
-        return None
-    try:
-        await accept(session, submission, user)
-    except DomainError as error:
-        return callback.answer(t(error.key), show_alert=True)
-    await callback.answer(t("review-accepted-short"))
-    await _after_decision(
-        t,
-        texts,
-        session,
-        user,
-        bot,
-        sender,
-        evidence_store,
-        chat_id,
-        submission,  # type: ignore[arg-type]
-        told="review-told-accepted",
-        done="review-accepted",
-    )
-    return None
-
-
-async def _after_decision(
-    t: BoundTexts,
-    texts: Texts,
-    session: AsyncSession,
-    user: User,
-    bot: Bot,
-    sender: Sender,
-    store: EvidenceStore,
-    chat_id: int,
-    submission: Submission,
-    *,
-    told: str,
-    done: str,
-    **params: str,
 ) -> None:
-    """Commit the decision, tell the school (in its language), confirm, show the next one."""
-    activity = await _activity_for(t, session, user, submission)
-    school_texts = texts.for_locale(submission.user.locale if submission.user else None)
-    school_activity = await _activity_for(school_texts, session, user, submission)
-    await session.commit()
-    await _tell_school(session, sender, texts, submission, told, activity=school_activity, **params)
-    await bot.send_message(chat_id, t(done, activity=activity))
-    await show_next(bot, chat_id, t, session, user, store, after_id=submission.id)
+    """«✅ Принять»: accept, tell the school, show the next card."""
+    decision = await accept_submission(session, texts, user, callback_data.submission_id)
+    await callback.answer(t("review-accepted-short"))
+    chat_id = _chat_of(callback, user)
+    await _announce(t, session, user, bot, sender, evidence_store, chat_id, decision)
 
 
 async def return_comment(
@@ -286,30 +217,30 @@ async def return_comment(
     state: FSMContext,
     sender: Sender,
     evidence_store: EvidenceStore,
-):
-    data = await state.get_data()
-    submission = await submission_for_review(
-        session, int(data.get("submission_id", 0)), user.municipality_id
-    )  # type: ignore[arg-type]
+) -> None:
+    """The comment that returns a submission. The prompt ends here, even when the return is
+    refused (already decided by someone else, or an empty comment)."""
+    submission_id = int((await state.get_data()).get("submission_id", 0))
     await state.clear()
-    if submission is None:
-        return message.answer(t("button-not-yours"))
-    try:
-        await return_for_rework(session, submission, user, message.text or "")
-    except DomainError as error:
-        return message.answer(t(error.key))
-    await _after_decision(
-        t,
-        texts,
-        session,
-        user,
-        bot,
-        sender,
-        evidence_store,
-        message.chat.id,
-        submission,
-        told="review-told-returned",
-        done="review-returned",
-        comment=esc(submission.review_comment),
-    )
-    return None
+    await persist_before_io(session, "the comment prompt ends even if the return is refused")
+    decision = await return_submission(session, texts, user, submission_id, message.text or "")
+    await _announce(t, session, user, bot, sender, evidence_store, message.chat.id, decision)
+
+
+async def _announce(
+    t: BoundTexts,
+    session: AsyncSession,
+    user: User,
+    bot: Bot,
+    sender: Sender,
+    store: EvidenceStore,
+    chat_id: int,
+    decision: Decision,
+) -> None:
+    """Make the decision durable, tell the school (in its language), confirm, show the next."""
+    await persist_before_io(session, "the decision before the messages that announce it")
+    for school_chat, notice in decision.notices:
+        await sender.send(school_chat, notice)
+    activity = activity_title(t, decision.task, TITLE_CHARS) if decision.task else ""
+    await bot.send_message(chat_id, t(decision.done_key, activity=activity))
+    await show_next(bot, chat_id, t, session, user, store, after_id=decision.submission_id)

@@ -1,29 +1,29 @@
-"""Schools and invites: /addschool, /invite, /schools, /addsupervisor."""
+"""Schools and invites: /addschool, /invite, /schools, /addsupervisor.
+
+What happens is ``services.schools`` and ``services.invites``; this module reads the command,
+fetches the bot's username for links, and renders the answers.
+"""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.deep_linking import create_start_link
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import SchoolCb
-from handlers.context import municipality_of, supervisor_today
 from handlers.filters import RoleFilter
 from handlers.keyboards import schools_keyboard
-from models import Role, School, SchoolKind, User
-from services.errors import DomainError
+from models import Role, User
 from services.i18n import BoundTexts
-from services.invites import INVITE_TTL, create_invite
-from services.names import names_match
+from services.invites import InviteLink, school_invite, supervisor_invite
 from services.preview import kind_label
-from services.progress import municipality_counts
-from services.render import error_text, esc
-from services.schools import add_school, list_schools, split_name_and_kind
+from services.render import esc
+from services.schools import add_school_for, choose_school, schools_overview, split_name_and_kind
 
 
 def create_router() -> Router:
+    """The supervisor's router for schools and invite links."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
@@ -35,18 +35,14 @@ def create_router() -> Router:
     return router
 
 
-async def invite_text(
-    t: BoundTexts, session: AsyncSession, bot: Bot, user: User, school: School
-) -> str:
-    token = await create_invite(
-        session,
-        municipality_id=school.municipality_id,
-        role=Role.COORDINATOR,
-        school_id=school.id,
-        actor_id=user.id,
-    )
-    link = await create_start_link(bot, token)
-    return t("school-invite", name=esc(school.name), link=link, days=INVITE_TTL.days)
+async def bot_username(bot: Bot) -> str:
+    """The bot's @username for links (cached by aiogram after the first getMe)."""
+    return (await bot.me()).username or ""
+
+
+def invite_text(t: BoundTexts, invite: InviteLink) -> str:
+    """The message that carries a school's new coordinator link."""
+    return t("school-invite", name=esc(invite.school), link=invite.link, days=invite.days)
 
 
 async def add_school_command(
@@ -57,29 +53,21 @@ async def add_school_command(
     user: User,
     bot: Bot,
 ):
+    """/addschool <name> [ШНОР|ШНСУ]: add the school and give its first invite link."""
     name, kind = split_name_and_kind(command.args or "")
     if not name:
         return message.answer(t("addschool-usage"))
-    municipality = await municipality_of(session, user)
-    try:
-        school = await add_school(
-            session, municipality.id, name, kind or SchoolKind.OTHER, actor_id=user.id
-        )
-    except DomainError as error:
-        return message.answer(error_text(t, error))
-    today = await supervisor_today(session, user)
-    progress = await municipality_counts(session, municipality.id, today, school_id=school.id)
-    assigned = progress.schools[0].assigned if progress.schools else 0
+    added = await add_school_for(session, user, name, kind)
     text = t(
         "school-added",
-        name=esc(school.name),
-        kind=kind_label(t, school.kind),
-        tasks=t("count-activities", n=assigned),
+        name=esc(added.name),
+        kind=kind_label(t, added.kind),
+        tasks=t("count-activities", n=added.activities),
     )
-    if kind is None:
+    if not added.kind_given:
         text += "\n" + t("school-added-no-kind")
-    text += "\n\n" + await invite_text(t, session, bot, user, school)
-    return message.answer(text)
+    invite = await school_invite(session, user, added.school_id, await bot_username(bot))
+    return message.answer(text + "\n\n" + invite_text(t, invite))
 
 
 async def invite_command(
@@ -90,23 +78,16 @@ async def invite_command(
     user: User,
     bot: Bot,
 ):
-    municipality = await municipality_of(session, user)
-    schools = await list_schools(session, municipality.id)
-    if not schools:
-        return message.answer(t("schools-empty"))
+    """/invite [school]: a new link for the named school, or the list to choose from."""
     wanted = (command.args or "").strip()
-    if not wanted:
-        return message.answer(
-            t("invite-choose"),
-            reply_markup=schools_keyboard(t, [(s.id, s.name) for s in schools], "invite"),
-        )
-    found = [school for school in schools if names_match(school.name, wanted)]
-    if len(found) != 1:
-        return message.answer(
-            t("invite-school-not-found", name=esc(wanted)),
-            reply_markup=schools_keyboard(t, [(s.id, s.name) for s in schools], "invite"),
-        )
-    return message.answer(await invite_text(t, session, bot, user, found[0]))
+    choice = await choose_school(session, user.municipality_id, wanted)  # type: ignore[arg-type]
+    if not choice.options:
+        return message.answer(t("schools-empty"))
+    if choice.found is None:
+        asked = t("invite-school-not-found", name=esc(wanted)) if wanted else t("invite-choose")
+        return message.answer(asked, reply_markup=schools_keyboard(t, choice.options, "invite"))
+    invite = await school_invite(session, user, choice.found, await bot_username(bot))
+    return message.answer(invite_text(t, invite))
 
 
 async def invite_button(
@@ -117,25 +98,21 @@ async def invite_button(
     user: User,
     bot: Bot,
 ):
-    school = await session.get(School, callback_data.school_id)
-    if school is None or school.municipality_id != user.municipality_id:
-        return callback.answer(t("button-not-yours"), show_alert=True)
-    text = await invite_text(t, session, bot, user, school)
-    await session.commit()
+    """A school pressed in the /invite list: its new link."""
+    invite = await school_invite(session, user, callback_data.school_id, await bot_username(bot))
     await callback.answer()
-    if callback.message is not None:
-        await callback.message.answer(text)
-    return None
+    if callback.message is None:
+        return None
+    return callback.message.answer(invite_text(t, invite))  # sent once the invite is committed
 
 
 async def schools_command(message: Message, t: BoundTexts, session: AsyncSession, user: User):
-    municipality = await municipality_of(session, user)
-    today = await supervisor_today(session, user)
-    progress = await municipality_counts(session, municipality.id, today)
-    if not progress.schools:
+    """/schools: every school with its coordinators and how much is accepted."""
+    schools = await schools_overview(session, user)
+    if not schools:
         return message.answer(t("schools-empty"))
-    lines = [t("schools-header", n=len(progress.schools))]
-    for school in progress.schools:
+    lines = [t("schools-header", n=len(schools))]
+    for school in schools:
         coordinators = ", ".join(esc(c) for c in school.coordinators) or t("schools-no-coordinator")
         lines.append(
             t(
@@ -154,11 +131,6 @@ async def schools_command(message: Message, t: BoundTexts, session: AsyncSession
 async def add_supervisor_command(
     message: Message, t: BoundTexts, session: AsyncSession, user: User, bot: Bot
 ):
-    token = await create_invite(
-        session,
-        municipality_id=user.municipality_id,
-        role=Role.SUPERVISOR,
-        actor_id=user.id,  # type: ignore[arg-type]
-    )
-    link = await create_start_link(bot, token)
-    return message.answer(t("supervisor-invite", link=link, days=INVITE_TTL.days))
+    """/addsupervisor: a link for another supervisor of the municipality."""
+    invite = await supervisor_invite(session, user, await bot_username(bot))
+    return message.answer(t("supervisor-invite", link=invite.link, days=invite.days))

@@ -18,16 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuditLog, Invite, Municipality, Role, School, User, utcnow
 from services.errors import DomainError
+from services.messenger import TELEGRAM, MessengerLimits
 
 INVITE_TTL = timedelta(days=14)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def new_token() -> str:
+    """A random URL-safe token of 32 characters."""
     return secrets.token_urlsafe(24)  # 32 characters, fits a /start payload (≤ 64)
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -140,3 +143,57 @@ async def redeem_invite(
         )
     )
     return Redeemed(invite.role, municipality, school, rebound_from)
+
+
+# --------------------------------------------------------------------------------------------
+# Use cases: a supervisor asks for a link.
+
+
+@dataclass(frozen=True, slots=True)
+class InviteLink:
+    """A fresh one-time link: ``school`` is the school's name (``None`` for a supervisor's
+    link); ``days``: how long it stays valid."""
+
+    link: str
+    school: str | None
+    days: int
+
+
+async def school_invite(
+    session: AsyncSession,
+    supervisor: User,
+    school_id: int,
+    bot_username: str,
+    *,
+    messenger: MessengerLimits = TELEGRAM,
+) -> InviteLink:
+    """A new coordinator link for a school of the supervisor's municipality (the school's
+    older open links are void). Raises DomainError("button-not-yours") for any other school."""
+    school = await session.get(School, school_id)
+    if school is None or school.municipality_id != supervisor.municipality_id:
+        raise DomainError("button-not-yours")
+    token = await create_invite(
+        session,
+        municipality_id=school.municipality_id,
+        role=Role.COORDINATOR,
+        school_id=school.id,
+        actor_id=supervisor.id,
+    )
+    return InviteLink(messenger.start_link(bot_username, token), school.name, INVITE_TTL.days)
+
+
+async def supervisor_invite(
+    session: AsyncSession,
+    supervisor: User,
+    bot_username: str,
+    *,
+    messenger: MessengerLimits = TELEGRAM,
+) -> InviteLink:
+    """A new link for another supervisor of the same municipality (older open ones are void)."""
+    token = await create_invite(
+        session,
+        municipality_id=supervisor.municipality_id,  # type: ignore[arg-type]
+        role=Role.SUPERVISOR,
+        actor_id=supervisor.id,
+    )
+    return InviteLink(messenger.start_link(bot_username, token), None, INVITE_TTL.days)
