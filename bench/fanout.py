@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 from bench.measure import ticker
 from bot.factory import create_bot, create_sender
 from bot.settings import load_settings
+from handlers.keyboards import reminder_item_button
 from models import Assignment, DueDate, Municipality, Role, School, SchoolKind, User
 from models.db import create_engine, make_sessionmaker
 from models.migrate import upgrade_async
@@ -132,6 +133,7 @@ async def main(coordinators: int) -> None:
                 sender,
                 Texts(),
                 municipality_id,
+                task_button=reminder_item_button,
                 now=datetime(2021, 9, 23, 1, 0, tzinfo=UTC),
             )
             elapsed = time.perf_counter() - started

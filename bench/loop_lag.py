@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from bench.export_scale import build
 from bench.measure import percentile, ticker
 from bot.factory import freeze_startup_objects
+from handlers.keyboards import reminder_item_button
 from models import EvidenceFile
 from scheduler.reminders import run_pass
 from tests.fakes import FakeBotAPI, RateLimits
@@ -81,6 +82,7 @@ async def main(
                         bot.dispatcher["sender"],
                         bot.texts,
                         municipality_id,
+                        task_button=reminder_item_button,
                         now=REMINDER_MOMENT,
                     ),
                     seconds,

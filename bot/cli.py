@@ -308,6 +308,7 @@ async def _remind(dry_run: bool, settings: Settings, t: BoundTexts) -> int:
 
     from sqlalchemy import select
 
+    from handlers.keyboards import reminder_item_button
     from scheduler.reminders import run_pass
 
     engine = create_engine(settings.DATABASE_URL)
@@ -328,7 +329,13 @@ async def _remind(dry_run: bool, settings: Settings, t: BoundTexts) -> int:
             await session.rollback()
         for municipality_id, name in municipalities:
             report = await run_pass(
-                sessions, sender, texts, municipality_id, dry_run=dry_run, force=True
+                sessions,
+                sender,
+                texts,
+                municipality_id,
+                task_button=reminder_item_button,
+                dry_run=dry_run,
+                force=True,
             )
             if dry_run:
                 if not report.planned:

@@ -30,6 +30,7 @@ from bot.storage import DatabaseStorage
 from bot.transport import TelegramTransport
 from handlers import get_routers
 from handlers.albums import AlbumAnswers
+from handlers.keyboards import reminder_item_button
 from handlers.menu import set_default_commands, set_user_commands
 from models import Role, User, utcnow
 from models.db import create_engine, make_sessionmaker
@@ -107,6 +108,7 @@ def create_dispatcher(
             sender,
             texts,
             settings.REMINDER_TIME,
+            task_button=reminder_item_button,
             store=dispatcher["evidence_store"],
             retention_days=settings.EVIDENCE_RETENTION_DAYS,
         )

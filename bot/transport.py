@@ -28,6 +28,7 @@ _UNREACHABLE_WORDS = ("chat not found", "user is deactivated", "bot was kicked",
 
 
 def inline_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    """The message's rows of buttons as Telegram's inline keyboard; None without buttons."""
     if not message.buttons:
         return None
     return InlineKeyboardMarkup(
@@ -42,12 +43,18 @@ def inline_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
 
 
 class TelegramTransport:
+    """Sends an :class:`OutgoingMessage` with the bot; aiogram's errors become
+    :class:`services.sending.DeliveryError` kinds (429 → RetryAfter, blocked or gone →
+    Unreachable, a bad request → Rejected, network and server trouble → Transient)."""
+
     platform = "telegram"
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def send(self, chat_id: int, message: OutgoingMessage) -> int:
+        """Send as HTML; returns the new message's id. The request is marked paced, so the
+        flood-wait middleware leaves 429s to the sender."""
         paced = PACED.set(True)  # the sender deals with 429 itself (see bot/middlewares)
         try:
             sent = await self.bot.send_message(

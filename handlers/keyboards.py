@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.callbacks import DraftCb, ImportCb, LangCb, ReviewCb, SchoolCb, TaskCb
 from services.i18n import Translator
 from services.render import STATE_ICONS, short
+from services.sending import Button
 from services.tasks import TaskItem
 
 TASKS_PER_PAGE = 8
@@ -80,6 +81,12 @@ def task_card_keyboard(t: Translator, task: TaskItem) -> InlineKeyboardMarkup | 
         callback_data=TaskCb(action="done", assignment_id=task.assignment_id),
     )
     return builder.as_markup()
+
+
+def reminder_item_button(assignment_id: int, label: str) -> Button:
+    """The button under a reminder's item that starts submitting for it, messenger-neutral:
+    the factory hands this to the scheduler (:class:`scheduler.reminders.TaskButton`)."""
+    return Button(label, callback_data=TaskCb(action="done", assignment_id=assignment_id).pack())
 
 
 def draft_keyboard(t: Translator, draft_id: int, *, can_send: bool) -> InlineKeyboardMarkup:

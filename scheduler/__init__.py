@@ -17,6 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Municipality
+from scheduler.housekeeping import expire_evidence, prune_inbox
+from scheduler.notifications import notify_new_submissions
+from scheduler.reminders import TaskButton, run_pass
 from services.clock import local_now, now_utc
 from services.evidence import EvidenceStore
 from services.i18n import Texts
@@ -30,11 +33,20 @@ JOB_PREFIX = "reminders:"
 
 
 def reminder_trigger(reminder_time: str, timezone: str) -> CronTrigger:
+    """A daily trigger at ``reminder_time`` ("HH:MM") in ``timezone`` (an IANA name)."""
     hour, minute = (int(part) for part in reminder_time.split(":"))
     return CronTrigger(hour=hour, minute=minute, timezone=timezone)
 
 
 class Jobs:
+    """The scheduled work of one bot process: the reminder passes, the submission notices and
+    the daily housekeeping.
+
+    ``task_button`` builds the button under each reminder item (the composition root hands in
+    the handlers' one); ``default_time`` ("HH:MM") is the reminder time of a municipality
+    without its own; ``store`` and ``retention_days`` drive the evidence retention (0 = keep).
+    """
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -42,18 +54,21 @@ class Jobs:
         texts: Texts,
         default_time: str,
         *,
+        task_button: TaskButton,
         store: EvidenceStore | None = None,
         retention_days: int = 0,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
         self.texts = texts
+        self.task_button = task_button
         self.default_time = default_time
         self.store = store
         self.retention_days = retention_days
         self.scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def municipalities(self) -> list[tuple[int, str, str]]:
+        """(id, time zone, reminder time) of every municipality."""
         async with self.sessions() as session:
             rows = (
                 await session.execute(
@@ -64,9 +79,10 @@ class Jobs:
         return [(m_id, tz, time or self.default_time) for m_id, tz, time in rows]
 
     async def run_pass(self, municipality_id: int) -> None:
-        from scheduler.reminders import run_pass
-
-        await run_pass(self.sessions, self.sender, self.texts, municipality_id)
+        """The municipality's reminder pass now (the cron job's work)."""
+        await run_pass(
+            self.sessions, self.sender, self.texts, municipality_id, task_button=self.task_button
+        )
 
     async def sync(self) -> None:
         """One job per municipality, at its time in its zone; new municipalities join."""
@@ -96,18 +112,20 @@ class Jobs:
             hour, minute = (int(p) for p in time.split(":"))
             local = local_now(timezone, now)
             if (local.hour, local.minute) >= (hour, minute):
-                from scheduler.reminders import run_pass
-
                 report = await run_pass(
-                    self.sessions, self.sender, self.texts, municipality_id, now=now
+                    self.sessions,
+                    self.sender,
+                    self.texts,
+                    municipality_id,
+                    task_button=self.task_button,
+                    now=now,
                 )
                 if report.skipped is None:
                     ran.append(municipality_id)
         return ran
 
     def start(self) -> None:
-        from scheduler.notifications import notify_new_submissions
-
+        """Add the interval and cron jobs and start the scheduler (reminder jobs: :meth:`sync`)."""
         self.scheduler.add_job(
             notify_new_submissions,
             "interval",
@@ -139,12 +157,12 @@ class Jobs:
         self.scheduler.start()
 
     async def housekeeping(self) -> None:
-        from scheduler.housekeeping import expire_evidence, prune_inbox
-
+        """Forget old handled updates; delete evidence files past their retention."""
         await prune_inbox(self.sessions)
         if self.store is not None:
             await expire_evidence(self.sessions, self.store, self.retention_days)
 
     def shutdown(self) -> None:
+        """Stop the scheduler without waiting for running jobs."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)

@@ -21,6 +21,7 @@ INBOX_KEEP = timedelta(days=2)
 async def prune_inbox(
     sessions: async_sessionmaker[AsyncSession], now: datetime | None = None
 ) -> int:
+    """Delete handled updates older than :data:`INBOX_KEEP`; returns how many."""
     now = now or utcnow()
     async with sessions() as session:
         result = await session.execute(

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Municipality, Role, School, Submission, User, utcnow
 from services.clock import local_today
-from services.i18n import Texts
+from services.i18n import Texts, Translator
 from services.render import activity_title, esc
 from services.review import unnotified_submissions
 from services.sending import OutgoingMessage, Sender
 from services.tasks import get_task_in_municipality
+from services.unit_of_work import persist_before_io
 
 log = logging.getLogger(__name__)
 MAX_LINES = 15
@@ -29,7 +30,9 @@ MAX_LINES = 15
 async def notify_new_submissions(
     sessions: async_sessionmaker[AsyncSession], sender: Sender, texts: Texts
 ) -> int:
-    """Returns how many submissions were announced."""
+    """Tell each municipality's supervisors about the submissions sent since the last batch.
+
+    Returns how many submissions were announced."""
     announced = 0
     async with sessions() as session:
         municipalities = (
@@ -48,6 +51,10 @@ async def _notify_municipality(
     municipality_id: int,
     timezone: str,
 ) -> int:
+    """Claim the municipality's unannounced submissions and announce them; returns how many.
+
+    The claim (``notified_at``) is committed before sending: two runs never announce the same
+    submission twice, and a failed send is not repeated."""
     today = local_today(timezone)
     async with sessions() as session:
         fresh = await unnotified_submissions(session, municipality_id)
@@ -91,14 +98,20 @@ async def _notify_municipality(
             t = texts.for_locale(supervisor.locale)
             lines = await _lines(session, t, fresh, schools, municipality_id, today)
             messages.append((supervisor.chat_id, OutgoingMessage("\n".join(lines))))
-        await session.commit()
+        await persist_before_io(session, "submissions claimed before announcing them")
     await sender.send_many(messages)
     return len(fresh)
 
 
 async def _lines(
-    session, t, fresh: list[Submission], schools: dict[int, str], municipality_id: int, today: date
-) -> list[str]:  # type: ignore[no-untyped-def]
+    session: AsyncSession,
+    t: Translator,
+    fresh: list[Submission],
+    schools: dict[int, str],
+    municipality_id: int,
+    today: date,
+) -> list[str]:
+    """The announcement's lines: at most :data:`MAX_LINES` submissions, school by school."""
     by_school: dict[int, list[Submission]] = defaultdict(list)
     for submission in fresh:
         by_school[submission.school_id].append(submission)

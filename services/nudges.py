@@ -19,6 +19,9 @@ MAX_ITEMS = 10
 
 @dataclass
 class Nudge:
+    """One coordinator's nudge: the message, and the assignments it names (at most
+    :data:`MAX_ITEMS`), so a reply to it is evidence for them."""
+
     chat_id: int
     name: str
     message: OutgoingMessage

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Button:
+    """One button under a message: ``callback_data`` (at most 64 bytes on Telegram) or ``url``."""
+
     text: str
     callback_data: str | None = None
     url: str | None = None
@@ -50,6 +52,8 @@ class DeliveryError(Exception):
 
 
 class RetryAfter(DeliveryError):
+    """The messenger asks the bot to wait ``seconds`` before sending anything more."""
+
     def __init__(self, seconds: float) -> None:
         super().__init__(f"retry after {seconds}s")
         self.seconds = max(float(seconds), 0.0)
@@ -68,6 +72,9 @@ class Rejected(DeliveryError):
 
 
 class Transport(Protocol):
+    """A messenger's client for sending (``bot/transport.py`` for Telegram): it raises only
+    :class:`DeliveryError` kinds, never its own library's errors."""
+
     platform: str
 
     async def send(self, chat_id: int, message: OutgoingMessage) -> int:
@@ -76,6 +83,8 @@ class Transport(Protocol):
 
 
 class Outcome(StrEnum):
+    """How a message ended: sent, unreachable (blocked or gone) or failed (given up)."""
+
     SENT = "sent"
     UNREACHABLE = "unreachable"
     FAILED = "failed"
@@ -83,6 +92,8 @@ class Outcome(StrEnum):
 
 @dataclass
 class Delivery:
+    """One message's outcome; ``message_id`` when sent, ``error`` (≤ 200 characters) when not."""
+
     chat_id: int
     outcome: Outcome
     message_id: int | None = None
@@ -91,6 +102,8 @@ class Delivery:
 
 @dataclass
 class Summary:
+    """The deliveries of a batch, in the order they finished."""
+
     deliveries: list[Delivery] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> int:
@@ -111,6 +124,9 @@ class Summary:
 
 @dataclass(frozen=True)
 class Limits:
+    """A messenger's pace for bulk sending: messages a second overall, seconds between two
+    messages to one chat, attempts per message, and the longest backoff in seconds."""
+
     per_second: float = 25.0  # below Telegram's ~30/s, leaving room for replies to people
     per_chat_interval: float = 1.0
     attempts: int = 6
@@ -121,6 +137,9 @@ TELEGRAM_LIMITS = Limits()
 
 
 class Sender:
+    """Sends through a :class:`Transport` within :class:`Limits`; ``on_unreachable`` is told
+    each chat that blocked the bot (e.g. to mark the person blocked)."""
+
     def __init__(
         self,
         transport: Transport,
@@ -168,6 +187,8 @@ class Sender:
             return await self.transport.send(chat_id, message)
 
     async def send(self, chat_id: int, message: OutgoingMessage) -> Delivery:
+        """Send one message, waiting out «retry after» and retrying transient failures; never
+        raises a :class:`DeliveryError` (the outcome says what happened)."""
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.limits.attempts),

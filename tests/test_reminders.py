@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.transport import TelegramTransport
+from handlers.keyboards import reminder_item_button
 from models import (
     Activity,
     ActivityKind,
@@ -125,7 +126,13 @@ async def world(running: RunningBot, *, coordinators=(COORDINATOR,), timezone="A
 async def pass_at(running: RunningBot, municipality_id: int, moment: str, **kwargs):
     sender = kwargs.pop("sender", running.dispatcher["sender"])
     return await run_pass(
-        running.sessions, sender, running.texts, municipality_id, now=at(moment), **kwargs
+        running.sessions,
+        sender,
+        running.texts,
+        municipality_id,
+        task_button=reminder_item_button,
+        now=at(moment),
+        **kwargs,
     )
 
 
@@ -254,7 +261,13 @@ async def test_catch_up_after_a_restart_and_nothing_again_after_the_pass(tmp_pat
             vl = Municipality(name="Владивосток", timezone="Asia/Vladivostok")
             session.add(vl)
             await session.commit()
-        jobs = Jobs(running.sessions, running.dispatcher["sender"], running.texts, "09:00")
+        jobs = Jobs(
+            running.sessions,
+            running.dispatcher["sender"],
+            running.texts,
+            "09:00",
+            task_button=reminder_item_button,
+        )
         # 00:30 UTC: 05:30 in Yekaterinburg (not yet), 10:30 in Vladivostok (its pass is owed).
         ran = await jobs.catch_up(datetime(2021, 9, 23, 0, 30, tzinfo=UTC))
         assert ran == [vl.id]
@@ -264,7 +277,13 @@ async def test_catch_up_after_a_restart_and_nothing_again_after_the_pass(tmp_pat
         assert ran == [ekb]
         assert len(texts_to(running, COORDINATOR)) == 1
         # Another restart later the same day: nothing again.
-        restarted = Jobs(running.sessions, running.dispatcher["sender"], running.texts, "09:00")
+        restarted = Jobs(
+            running.sessions,
+            running.dispatcher["sender"],
+            running.texts,
+            "09:00",
+            task_button=reminder_item_button,
+        )
         assert await restarted.catch_up(datetime(2021, 9, 23, 9, 0, tzinfo=UTC)) == []
         assert len(texts_to(running, COORDINATOR)) == 1
         # The scheduler knows each municipality's job in its own zone.
