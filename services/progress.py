@@ -82,11 +82,14 @@ class SchoolProgress:
 
 @dataclass
 class Progress:
+    """Schools in name order; ``tasks``: each school's task items (empty when counted in SQL)."""
+
     schools: list[SchoolProgress]
     tasks: dict[int, list[TaskItem]]
 
     @property
     def total(self) -> SchoolProgress:
+        """Every tally summed over the schools."""
         total = SchoolProgress(school_id=0, name="", kind=SchoolKind.OTHER)
         for school in self.schools:
             for name in TALLIES:
@@ -95,12 +98,14 @@ class Progress:
 
 
 def coordinator_label(user: User) -> str:
+    """«Name (@username)», or the name alone."""
     return f"{user.full_name} (@{user.username})" if user.username else user.full_name
 
 
 async def municipality_progress(
     session: AsyncSession, municipality_id: int, today: date, *, school_id: int | None = None
 ) -> Progress:
+    """Each school's tallies and task items, task by task (one school with ``school_id``)."""
     query = select(School).where(School.municipality_id == municipality_id)
     if school_id is not None:
         query = query.where(School.id == school_id)
@@ -187,6 +192,7 @@ async def _count_rows(
 async def municipality_progress_schools(
     session: AsyncSession, municipality_id: int, school_id: int | None = None
 ) -> list[SchoolProgress]:
+    """The schools (one with ``school_id``) in name order with their coordinators, tallies 0."""
     query = select(School).where(School.municipality_id == municipality_id)
     if school_id is not None:
         query = query.where(School.id == school_id)
@@ -221,3 +227,21 @@ def overdue_by_school(
             rows.append((school, late))
     rows.sort(key=lambda row: (-len(row[1]), row[1][0].due_on or today))
     return rows
+
+
+SCHOOL_SECTIONS = (TaskState.OVERDUE, TaskState.SUBMITTED, TaskState.OPEN)
+
+
+def school_sections(tasks: list[TaskItem]) -> list[tuple[TaskState, list[TaskItem]]]:
+    """One school's tasks for its details: overdue, under review, then in work (open or
+    returned and not late — the ``due`` tally); empty sections left out, order kept."""
+    sections = []
+    for state in SCHOOL_SECTIONS:
+        items = [
+            task
+            for task in tasks
+            if task.state is state or (state is TaskState.OPEN and task.state is TaskState.RETURNED)
+        ]
+        if items:
+            sections.append((state, items))
+    return sections

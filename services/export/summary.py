@@ -56,10 +56,11 @@ def write_summary(workbook: Workbook, t: Translator, schools: list[SchoolProgres
     """Add the Сводка sheet: a row per school, the total, and the chart beside them."""
     sheet = SheetWriter(workbook, t("export-sheet-summary"), headers(t, COLUMNS), WIDTHS)
     for school in schools:
+        kind = school.kind
         sheet.append(
             [
                 sheet.text(school.name, wrap=True),
-                sheet.text(t(f"school-kind-{school.kind.value}")),
+                sheet.text(t(f"school-kind-{kind.value}")),
                 sheet.text(", ".join(school.coordinators), wrap=True),
                 *_tallies(sheet, school),
             ]
