@@ -259,40 +259,31 @@ def cmd_export(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> i
 
 
 async def _export(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> int:
-    from services.archive import build_archive
     from services.clock import local_today
     from services.evidence import EvidenceStore
-    from services.export import ExportOptions, archive_entries, collect_for, write_workbook
+    from services.export import ExportOptions, ExportRequest, run_export
     from services.schools import find_school
 
-    async with _database(settings) as sessions, sessions() as session:
-        municipality = await _named_municipality(session, args, settings, t)
-        options = ExportOptions()
-        if args.school:
-            school = await find_school(session, municipality.id, args.school)
-            if school is None:
-                print(t("cli-school-not-found", name=args.school), file=sys.stderr)
-                return 1
-            options.school_id = school.id
-        today = local_today(municipality.timezone)
-        data = await collect_for(session, t, municipality.id, today, options)
-        await session.commit()
-    out = Path(args.out)
-    await asyncio.to_thread(write_workbook, data, t, out)
-    print(
-        t(
-            "cli-export-done",
-            path=str(out),
-            rows=len(data.assignments),
-            reports=len(data.submissions),
+    async with _database(settings) as sessions:
+        async with sessions() as session:
+            municipality = await _named_municipality(session, args, settings, t)
+            options = ExportOptions()
+            if args.school:
+                school = await find_school(session, municipality.id, args.school)
+                if school is None:
+                    print(t("cli-school-not-found", name=args.school), file=sys.stderr)
+                    return 1
+                options.school_id = school.id
+            municipality_id, today = municipality.id, local_today(municipality.timezone)
+            await session.commit()  # the municipality, if --municipality just created it
+        out = Path(args.out)
+        request = ExportRequest(
+            municipality_id, today, options, workbook=out, archive=out if args.archive else None
         )
-    )
+        result = await run_export(sessions, t, request, EvidenceStore(settings.evidence_dir))
+    print(t("cli-export-done", path=str(out), rows=result.rows, reports=result.reports))
     if args.archive:
-        entries = archive_entries(data)
-        parts = await asyncio.to_thread(
-            build_archive, EvidenceStore(settings.evidence_dir), entries, out.parent, out.stem
-        )
-        print(t("cli-export-archive-done", parts=", ".join(str(p) for p in parts) or "—"))
+        print(t("cli-export-archive-done", parts=", ".join(str(p) for p in result.parts) or "—"))
     return 0
 
 

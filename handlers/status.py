@@ -17,14 +17,25 @@ from models import Role, User
 from services.charts import progress_png
 from services.i18n import BoundTexts
 from services.preview import chunk_lines, kind_label
-from services.progress import municipality_counts, municipality_progress, overdue_by_school
+from services.progress import (
+    municipality_counts,
+    municipality_progress,
+    overdue_by_school,
+    school_sections,
+)
 from services.render import esc, school_line, task_line
 from services.tasks import TaskState
 
 MAX_ITEMS_PER_SCHOOL = 10
+SECTION_TITLES = {
+    TaskState.OVERDUE: "school-section-overdue",
+    TaskState.SUBMITTED: "school-section-submitted",
+    TaskState.OPEN: "school-section-open",
+}
 
 
 def create_router() -> Router:
+    """The supervisor's /status, /overdue and school details router."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
@@ -35,6 +46,7 @@ def create_router() -> Router:
 
 
 async def status(message: Message, t: BoundTexts, session: AsyncSession, user: User):
+    """The municipality's tallies, a line per school, school buttons and the picture."""
     municipality = await municipality_of(session, user)
     today = await supervisor_today(session, user)
     progress = await municipality_counts(session, municipality.id, today)
@@ -68,6 +80,7 @@ async def status(message: Message, t: BoundTexts, session: AsyncSession, user: U
 
 
 async def overdue(message: Message, t: BoundTexts, session: AsyncSession, user: User):
+    """Everything overdue, school by school (the most overdue school first)."""
     municipality = await municipality_of(session, user)
     today = await supervisor_today(session, user)
     progress = await municipality_progress(session, municipality.id, today)
@@ -95,6 +108,7 @@ async def school_details(
     session: AsyncSession,
     user: User,
 ):
+    """One school: its coordinators, its tallies and its tasks by section."""
     municipality = await municipality_of(session, user)
     today = await supervisor_today(session, user)
     progress = await municipality_progress(
@@ -112,19 +126,8 @@ async def school_details(
         ),
         school_line(t, school),
     ]
-    for state, key in (
-        (TaskState.OVERDUE, "school-section-overdue"),
-        (TaskState.SUBMITTED, "school-section-submitted"),
-        (TaskState.OPEN, "school-section-open"),
-    ):
-        items = [
-            task
-            for task in tasks
-            if task.state is state or (state is TaskState.OPEN and task.state is TaskState.RETURNED)
-        ]
-        if not items:
-            continue
-        lines += ["", f"<b>{t(key, n=len(items))}</b>"]
+    for state, items in school_sections(tasks):
+        lines += ["", f"<b>{t(SECTION_TITLES[state], n=len(items))}</b>"]
         lines += [task_line(t, item, today) for item in items[:MAX_ITEMS_PER_SCHOOL]]
         if len(items) > MAX_ITEMS_PER_SCHOOL:
             lines.append(t("list-more", n=len(items) - MAX_ITEMS_PER_SCHOOL))

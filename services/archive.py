@@ -1,8 +1,8 @@
 """The evidence archive: every stored file, one folder per school and activity.
 
 Its paths are the ones the Excel report links to, so unpacked next to the report the links
-work. Telegram lets a bot upload at most 50 MB a file, so the archive comes in parts, each a
-complete zip under that size (unpack them all into the same place).
+work. A messenger limits the size of a file a bot may send (Telegram: 50 MB), so the archive
+comes in parts, each a complete zip under that size (unpack them all into the same place).
 """
 
 from __future__ import annotations
@@ -14,11 +14,21 @@ from pathlib import Path
 
 from models import EvidenceKind
 from services.evidence import EvidenceStore, default_name, safe_file_name
+from services.messenger import MB, TELEGRAM, MessengerLimits
 
-PART_LIMIT_BYTES = 48 * 1024 * 1024  # under Telegram's 50 MB, with room for the zip's own records
+ZIP_RECORDS_ALLOWANCE = 2 * MB  # room for the zip's own records under the upload limit
+
+
+def part_limit_for(limits: MessengerLimits) -> int:
+    """The largest archive part (bytes of files in it) a messenger can take as one upload."""
+    return limits.upload_bytes - ZIP_RECORDS_ALLOWANCE
+
+
+PART_LIMIT_BYTES = part_limit_for(TELEGRAM)  # 48 MB: under Telegram's 50 MB
 
 
 def archive_folder(label: str, municipality: str, today: date) -> str:
+    """The archive's top folder: «<label> — <municipality> — DD.MM.YYYY», made safe."""
     return safe_file_name(f"{label} — {municipality} — {today:%d.%m.%Y}", "evidence", 100)
 
 
@@ -33,6 +43,8 @@ def evidence_archive_path(
     kind: str,
     mime: str | None,
 ) -> str:
+    """Where one evidence file goes in the archive (and what the report links to):
+    ``folder/school/«number. activity»/«submission-evidence name»``, each part made safe."""
     short = " ".join(text.split())[:50].rstrip(" ,.;")
     activity = f"{number}. {short}" if number else short
     original = file_name or default_name(EvidenceKind(kind), mime)
@@ -49,6 +61,8 @@ def evidence_archive_path(
 
 @dataclass(frozen=True)
 class ArchiveEntry:
+    """A file of the store (``stored_path``, relative) and its path in the archive."""
+
     archive_path: str
     stored_path: str
 

@@ -28,6 +28,8 @@ def _label(name: str) -> str:
 
 
 def progress_png(t: Translator, schools: list[SchoolProgress], title: str) -> bytes:
+    """A PNG of the first :data:`MAX_SCHOOLS` schools' tallies (accepted, submitted, overdue,
+    due: the partition of :meth:`services.progress.SchoolProgress.tally`), with % done."""
     shown = schools[:MAX_SCHOOLS]
     height = max(3.0, 0.45 * len(shown) + 1.8)
     figure: Figure = pyplot.figure(figsize=(7.5, height), dpi=160)

@@ -6,6 +6,7 @@ full garbage collections that stopped the event loop for a third of a second at 
 (bench/loop_lag.py), and the memory it took was not given back afterwards. A child process
 competes with nobody, reads a snapshot without blocking writers (:func:`models.db.reader`), and
 its memory goes when it does. Starting one costs about a second; a report is rarer than that.
+The child runs the one export use case, :func:`services.export.run_export`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,28 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.db import reader
-from services.archive import build_archive
+from services.archive import PART_LIMIT_BYTES
 from services.evidence import EvidenceStore
-from services.export import ExportOptions, archive_entries, collect_for, write_workbook
+from services.export import ExportOptions, ExportRequest, ExportResult, run_export
 from services.i18n import Texts
+
+__all__ = ["ExportJob", "ExportResult", "run", "run_in_child"]
 
 
 @dataclass(frozen=True)
 class ExportJob:
+    """One export for the child process: all of it plain, picklable data.
+
+    ``archive``: the evidence archive instead of the report. ``part_limit``: bytes of files in
+    one archive part (derived from the messenger's upload limit).
+    """
+
     database_url: str
     locale: str
     municipality_id: int
@@ -37,13 +47,20 @@ class ExportJob:
     evidence_dir: Path
     archive: bool = False
     options: ExportOptions = field(default_factory=ExportOptions)
+    part_limit: int = PART_LIMIT_BYTES
 
-
-@dataclass(frozen=True)
-class ExportResult:
-    files: list[Path]  # the workbook, or the archive's parts (none: no files to archive)
-    rows: int
-    reports: int
+    @property
+    def request(self) -> ExportRequest:
+        """The use case's request: the report, or the archive, in ``workdir``."""
+        target = self.workdir / self.file_name
+        return ExportRequest(
+            municipality_id=self.municipality_id,
+            today=self.today,
+            options=self.options,
+            workbook=None if self.archive else target,
+            archive=target if self.archive else None,
+            part_limit=self.part_limit,
+        )
 
 
 def run(job: ExportJob) -> ExportResult:
@@ -55,21 +72,11 @@ async def _run(job: ExportJob) -> ExportResult:
     t = Texts().for_locale(job.locale)
     engine = reader(job.database_url)
     try:
-        async with AsyncSession(engine) as session:
-            data = await collect_for(session, t, job.municipality_id, job.today, job.options)
+        return await run_export(
+            partial(AsyncSession, engine), t, job.request, EvidenceStore(job.evidence_dir)
+        )
     finally:
         await engine.dispose()
-    rows, reports = len(data.assignments), len(data.submissions)
-    if job.archive:
-        entries = archive_entries(data)
-        if not entries:
-            return ExportResult([], rows, reports)
-        store = EvidenceStore(job.evidence_dir)
-        parts = build_archive(store, entries, job.workdir, Path(job.file_name).stem)
-        return ExportResult(parts, rows, reports)
-    path = job.workdir / job.file_name
-    write_workbook(data, t, path)
-    return ExportResult([path], rows, reports)
 
 
 async def run_in_child(job: ExportJob) -> ExportResult:

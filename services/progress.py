@@ -1,4 +1,8 @@
-"""Who has done what: progress per school and over the municipality, and what is overdue."""
+"""Who has done what: progress per school and over the municipality, and what is overdue.
+
+The tallies are defined once, in :meth:`SchoolProgress.tally`; /status, /schools, the status
+picture (``services/charts.py``) and the export's Сводка all count through it.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Activity, Assignment, AssignmentStatus, DueDate, Role, School, SchoolKind, User
 from services.tasks import TaskItem, TaskState, number_key, tasks_for_schools
 
+TALLIES = ("assigned", "accepted", "submitted", "returned", "overdue", "due", "needs_date")
+
 
 @dataclass
 class SchoolProgress:
+    """One school's tallies of its active assignments (a school × a due date of a live activity).
+
+    ``accepted`` (done), ``submitted`` (waiting for the supervisor's review), ``overdue`` and
+    ``due`` (in work) split ``assigned``; ``needs_date`` is the part of ``due`` without a date;
+    ``returned`` cuts across them (see :meth:`tally`). ``coordinators``: «Name (@username)».
+    """
+
     school_id: int
     name: str
     kind: SchoolKind
@@ -21,53 +34,78 @@ class SchoolProgress:
     assigned: int = 0
     accepted: int = 0
     submitted: int = 0  # waiting for the supervisor's review
-    returned: int = 0
+    returned: int = 0  # sent back for rework, late or not (also counted in overdue or due)
     overdue: int = 0
     due: int = 0  # open and not yet late (dated or not)
     needs_date: int = 0
 
     @property
     def percent_done(self) -> int:
+        """Accepted of assigned, in whole percent (0 when nothing is assigned)."""
         return round(100 * self.accepted / self.assigned) if self.assigned else 0
 
-    def add(self, task: TaskItem) -> None:
-        self.assigned += 1
-        if task.state is TaskState.ACCEPTED:
-            self.accepted += 1
-        elif task.state is TaskState.SUBMITTED:
-            self.submitted += 1
-        elif task.state is TaskState.OVERDUE:
-            self.overdue += 1
+    @property
+    def share_done(self) -> float:
+        """Accepted of assigned, as a fraction 0..1 (0 when nothing is assigned)."""
+        return self.accepted / self.assigned if self.assigned else 0.0
+
+    def tally(self, status: AssignmentStatus, *, late: bool, undated: bool, n: int = 1) -> None:
+        """Count ``n`` assignments of ``status``: the one definition of every tally.
+
+        ``late``: its due date is before today; ``undated``: it has no due date yet.
+
+        - accepted (done): the supervisor accepted its report;
+        - submitted (pending review): a report waits for the supervisor;
+        - overdue: still to do (open or returned) and late;
+        - due (in work): still to do and not late; ``needs_date`` if it has no date;
+        - returned: the supervisor sent the report back and nothing new came yet — whether
+          or not it is late, so a returned and overdue item counts as returned *and* overdue.
+        """
+        self.assigned += n
+        if status is AssignmentStatus.RETURNED:
+            self.returned += n
+        if status is AssignmentStatus.ACCEPTED:
+            self.accepted += n
+        elif status is AssignmentStatus.SUBMITTED:
+            self.submitted += n
+        elif late:
+            self.overdue += n
         else:
-            self.due += 1
-            if task.state is TaskState.RETURNED:
-                self.returned += 1
-            if task.due_on is None:
-                self.needs_date += 1
+            self.due += n
+            if undated:
+                self.needs_date += n
+
+    def add(self, task: TaskItem) -> None:
+        """Count one task (see :meth:`tally`)."""
+        self.tally(task.status, late=task.state is TaskState.OVERDUE, undated=task.due_on is None)
 
 
 @dataclass
 class Progress:
+    """Schools in name order; ``tasks``: each school's task items (empty when counted in SQL)."""
+
     schools: list[SchoolProgress]
     tasks: dict[int, list[TaskItem]]
 
     @property
     def total(self) -> SchoolProgress:
+        """Every tally summed over the schools."""
         total = SchoolProgress(school_id=0, name="", kind=SchoolKind.OTHER)
         for school in self.schools:
-            for name in ("assigned", "accepted", "submitted", "returned", "overdue", "due"):
+            for name in TALLIES:
                 setattr(total, name, getattr(total, name) + getattr(school, name))
-            total.needs_date += school.needs_date
         return total
 
 
 def coordinator_label(user: User) -> str:
+    """«Name (@username)», or the name alone."""
     return f"{user.full_name} (@{user.username})" if user.username else user.full_name
 
 
 async def municipality_progress(
     session: AsyncSession, municipality_id: int, today: date, *, school_id: int | None = None
 ) -> Progress:
+    """Each school's tallies and task items, task by task (one school with ``school_id``)."""
     query = select(School).where(School.municipality_id == municipality_id)
     if school_id is not None:
         query = query.where(School.id == school_id)
@@ -93,55 +131,68 @@ async def municipality_progress(
 
 
 async def municipality_counts(
-    session: AsyncSession, municipality_id: int, today: date, *, school_id: int | None = None
+    session: AsyncSession,
+    municipality_id: int,
+    today: date,
+    *,
+    school_id: int | None = None,
+    period: tuple[date, date] | None = None,
 ) -> Progress:
     """The same per-school numbers as :func:`municipality_progress`, counted by the database
-    (no task objects): what /status and /schools need at region scale."""
+    (no task objects): what /status, /schools and the export's Сводка need at region scale.
+
+    ``period`` (first, last day, inclusive): only assignments due inside it (undated ones left
+    out), as the export of one half-year counts them. Schools come in name order.
+    """
     progress = await municipality_progress_schools(session, municipality_id, school_id)
     by_id = {school.school_id: school for school in progress}
+    for sid, status, late, undated, count in await _count_rows(
+        session, municipality_id, today, school_id, period
+    ):
+        school = by_id.get(sid)
+        if school is not None:
+            school.tally(status, late=bool(late), undated=bool(undated), n=count)
+    return Progress(progress, {})
+
+
+async def _count_rows(
+    session: AsyncSession,
+    municipality_id: int,
+    today: date,
+    school_id: int | None,
+    period: tuple[date, date] | None,
+) -> list[tuple[int, AssignmentStatus, int, int, int]]:
+    """(school id, status, late 0/1, undated 0/1, how many) over the active assignments."""
     is_late = case((DueDate.due_on < today, literal_column("1")), else_=literal_column("0")).label(
         "late"
     )
     undated = case(
         (DueDate.due_on.is_(None), literal_column("1")), else_=literal_column("0")
     ).label("undated")
-    rows = await session.execute(
+    schools = select(School.id).where(School.municipality_id == municipality_id)
+    if school_id is not None:
+        schools = schools.where(School.id == school_id)
+    query = (
         select(Assignment.school_id, Assignment.status, is_late, undated, func.count())
         .join(DueDate, DueDate.id == Assignment.due_date_id)
         .join(Activity, Activity.id == DueDate.activity_id)
         .where(
-            Assignment.school_id.in_(
-                select(School.id).where(School.municipality_id == municipality_id)
-            ),
+            Assignment.school_id.in_(schools),
             Assignment.active.is_(True),
             Activity.removed_at.is_(None),
             DueDate.removed_at.is_(None),
         )
         .group_by(Assignment.school_id, Assignment.status, is_late, undated)
     )
-    for sid, status, is_late, undated, count in rows.all():
-        school = by_id.get(sid)
-        if school is None:
-            continue
-        school.assigned += count
-        if status is AssignmentStatus.ACCEPTED:
-            school.accepted += count
-        elif status is AssignmentStatus.SUBMITTED:
-            school.submitted += count
-        elif is_late:
-            school.overdue += count
-        else:
-            school.due += count
-            if status is AssignmentStatus.RETURNED:
-                school.returned += count
-            if undated:
-                school.needs_date += count
-    return Progress(progress, {})
+    if period is not None:
+        query = query.where(DueDate.due_on.between(*period))
+    return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
 
 
 async def municipality_progress_schools(
     session: AsyncSession, municipality_id: int, school_id: int | None = None
 ) -> list[SchoolProgress]:
+    """The schools (one with ``school_id``) in name order with their coordinators, tallies 0."""
     query = select(School).where(School.municipality_id == municipality_id)
     if school_id is not None:
         query = query.where(School.id == school_id)
@@ -176,3 +227,21 @@ def overdue_by_school(
             rows.append((school, late))
     rows.sort(key=lambda row: (-len(row[1]), row[1][0].due_on or today))
     return rows
+
+
+SCHOOL_SECTIONS = (TaskState.OVERDUE, TaskState.SUBMITTED, TaskState.OPEN)
+
+
+def school_sections(tasks: list[TaskItem]) -> list[tuple[TaskState, list[TaskItem]]]:
+    """One school's tasks for its details: overdue, under review, then in work (open or
+    returned and not late — the ``due`` tally); empty sections left out, order kept."""
+    sections = []
+    for state in SCHOOL_SECTIONS:
+        items = [
+            task
+            for task in tasks
+            if task.state is state or (state is TaskState.OPEN and task.state is TaskState.RETURNED)
+        ]
+        if items:
+            sections.append((state, items))
+    return sections

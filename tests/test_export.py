@@ -461,3 +461,59 @@ async def test_counts_in_sql_match_the_task_by_task_progress(sessions, municipal
     assert [[getattr(s, f) for f in fields] for s in fast.schools] == [
         [getattr(s, f) for f in fields] for s in slow.schools
     ]
+
+
+async def test_returned_and_overdue_counts_alike_in_status_and_summary(
+    sessions, municipality, tmp_path
+):
+    """Row 11 of ЧСОШ № 1 was returned and is late: «возвращено» and «просрочено» both, in the
+    numbers /status shows and in the workbook's Сводка (one definition of each tally)."""
+    from services.progress import municipality_counts
+
+    municipality_id, good, *_ = municipality
+    async with sessions() as session:
+        counted = await municipality_counts(session, municipality_id, TODAY)
+        by_task = await municipality_progress(session, municipality_id, TODAY)
+        row11 = await assignment_of(session, good, "11")
+        due = await session.get(DueDate, row11.due_date_id)
+    assert row11.status is AssignmentStatus.RETURNED and due.due_on < TODAY
+    _data, book = await export(sessions, municipality_id, tmp_path)
+    summary = {r[0]: r for r in rows(book["Сводка"])[1:]}
+    for progress in (counted, by_task):
+        school = next(s for s in progress.schools if s.school_id == good)
+        assert (school.returned, school.overdue) == (1, 3)
+        assert summary["ЧСОШ № 1"][4:8] == [
+            school.submitted,
+            school.accepted,
+            school.returned,
+            school.overdue,
+        ]
+        total = progress.total
+        assert summary["Итого"][3:8] == [
+            total.assigned,
+            total.submitted,
+            total.accepted,
+            total.returned,
+            total.overdue,
+        ]
+
+
+async def test_export_options_refuse_foreign_schools_and_stale_periods(sessions, municipality):
+    from services.errors import DomainError
+    from services.export import export_options, periods_to_choose, ymd
+
+    municipality_id, good, *_ = municipality
+    async with sessions() as session:
+        other = await get_or_create_municipality(session, "Другой округ", "Asia/Chita", "—")
+        stranger = await add_school(session, other.id, "Чужая школа", SchoolKind.SHNOR)
+        assert (await export_options(session, municipality_id, "school", good)).school_id == good
+        with pytest.raises(DomainError) as refused:
+            await export_options(session, municipality_id, "school", stranger.id)
+        assert refused.value.key == "button-not-yours"
+        first, last = (await periods_to_choose(session, municipality_id))[0]
+        chosen = await export_options(session, municipality_id, "period", ymd(first))
+        assert chosen.period == (first, last)
+        for scope, value in (("period", 20990101), ("period", 1), ("nonsense", 0)):
+            with pytest.raises(DomainError) as stale:
+                await export_options(session, municipality_id, scope, value)
+            assert stale.value.key == "button-stale"
