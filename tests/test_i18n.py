@@ -327,7 +327,7 @@ ALLOWED_EVERYWHERE = {
     "е",
 }
 ALLOWED_IN_FILE: dict[str, set[str]] = {
-    "bot/cli.py": {"д", "да"},  # YES_ANSWERS: what the operator may type to confirm
+    "bot/cli/common.py": {"д", "да"},  # YES_ANSWERS: what the operator may type to confirm
     "services/schools.py": {"шнор", "шнсу"},  # _KIND_WORDS: kind words read from a school name
     "services/plan_import/executors.py": {"ШНОР"},  # compared with a regex group from the plan
 }

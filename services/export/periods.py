@@ -1,29 +1,13 @@
-"""Export periods: the half-years of the school year a report can be limited to.
-
-A date helper; the dates consolidation may move it next to the other date functions.
-"""
+"""Export periods: the half-years of the school year a report can be limited to, and their
+compact form for a button's callback data. The half-years themselves come from services.dates."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from services.dates import school_half_years
 
-def half_years(start: date, end: date) -> list[tuple[date, date]]:
-    """The half-years of the school years a period covers: 1.09–31.12 and 1.01–31.08.
-
-    Returns (first day, last day) pairs, oldest first, each overlapping ``start``..``end``.
-    """
-    found = []
-    year = start.year - 1
-    while date(year, 9, 1) <= end:
-        for first, last in (
-            (date(year, 9, 1), date(year, 12, 31)),
-            (date(year + 1, 1, 1), date(year + 1, 8, 31)),
-        ):
-            if last >= start and first <= end:
-                found.append((first, last))
-        year += 1
-    return found
+half_years = school_half_years  # the one definition lives with the other dates
 
 
 def ymd(day: date) -> int:
