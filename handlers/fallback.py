@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from handlers.common import help_key
+from handlers.views import help_key
 from models import User
 from services.i18n import BoundTexts
 

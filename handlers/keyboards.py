@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import DraftCb, ImportCb, LangCb, ReviewCb, SchoolCb, TaskCb
+from handlers.callbacks import DraftCb, ForgetCb, ImportCb, LangCb, ReviewCb, SchoolCb, TaskCb
 from services.i18n import Translator
 from services.render import STATE_ICONS, short
 from services.tasks import TaskItem
@@ -147,4 +147,11 @@ def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("lang-name-ru"), callback_data=LangCb(locale="ru"))
     builder.button(text=t("lang-name-en"), callback_data=LangCb(locale="en"))
+    return builder.as_markup()
+
+
+def forget_keyboard(t: Translator, user_id: int) -> InlineKeyboardMarkup:
+    """/forgetme's confirmation button, for this person only."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("btn-forget-confirm"), callback_data=ForgetCb(user_id=user_id))
     return builder.as_markup()
