@@ -26,6 +26,7 @@ __all__ = ["create_router", "greeting", "help_key"]
 
 
 def create_router() -> Router:
+    """/start, /help, /cancel, /lang, /forgetme and their buttons, for everyone."""
     router = Router(name=__name__)
     router.message.register(start_with_token, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
@@ -39,6 +40,7 @@ def create_router() -> Router:
 
 
 async def start(message: Message, t: BoundTexts, session: AsyncSession, user: User | None = None):
+    """/start: the greeting for the person's role."""
     return message.answer(await greeting(t, session, user))
 
 
@@ -52,6 +54,7 @@ async def start_with_token(
     state: FSMContext,
     user: User | None = None,
 ):
+    """/start with an invite token: join as its school's coordinator or a supervisor."""
     if user is None:
         return message.answer(t("start-stranger"))
     joined = await join_with_invite(session, command.args or "", user)
@@ -73,6 +76,7 @@ async def start_with_token(
 
 
 async def help_command(message: Message, t: BoundTexts, user: User | None = None):
+    """/help for the person's role."""
     return message.answer(t(help_key(user)))
 
 
@@ -84,6 +88,7 @@ async def cancel(
     evidence_store: EvidenceStore,
     user: User | None = None,
 ):
+    """/cancel: forget what the bot was waiting for and drop a coordinator's draft."""
     had_state = await state.get_state() is not None
     await state.clear()
     dropped = await drop_current_draft(session, user, evidence_store) if user else False
@@ -91,6 +96,7 @@ async def cancel(
 
 
 async def language(message: Message, t: BoundTexts):
+    """/lang: the languages to choose from."""
     return message.answer(t("lang-choose"), reply_markup=language_keyboard(t))
 
 
@@ -102,6 +108,7 @@ async def language_chosen(
     bot: Bot,
     user: User | None = None,
 ):
+    """A language chosen: saved, the menu and the help in it."""
     if user is None or callback_data.locale not in texts.locales:
         return callback.answer(texts.get("button-stale"), show_alert=True)
     await set_locale(session, user, callback_data.locale)
@@ -115,6 +122,7 @@ async def language_chosen(
 
 
 async def forget_me(message: Message, t: BoundTexts, user: User | None = None):
+    """/forgetme: a coordinator is asked to confirm."""
     if user is None or user.role is not Role.COORDINATOR:
         return message.answer(t("forget-not-coordinator"))
     return message.answer(t("forget-confirm"), reply_markup=forget_keyboard(t, user.id))
@@ -129,6 +137,7 @@ async def forget_confirmed(
     texts: Texts,
     user: User | None = None,
 ):
+    """/forgetme confirmed: the person is forgotten and their menu reset."""
     chat_id = await privacy.forget_me(session, user, callback_data.user_id)
     await persist_before_io(session, "the person forgotten before their menu is reset")
     await set_user_commands(bot, texts, chat_id, None, None)

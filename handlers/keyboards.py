@@ -17,6 +17,7 @@ PICK_LIMIT = 8
 
 
 def import_keyboard(t: Translator, key: str, *, schools: bool) -> InlineKeyboardMarkup:
+    """Save or cancel a plan's preview (and save with the new schools)."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t("btn-import-save"), callback_data=ImportCb(action="save", key=key))
     builder.button(text=t("btn-cancel"), callback_data=ImportCb(action="cancel", key=key))
@@ -36,6 +37,7 @@ def _task_button_text(t: Translator, task: TaskItem) -> str:
 
 
 def tasks_keyboard(t: Translator, tasks: list[TaskItem], page: int) -> InlineKeyboardMarkup:
+    """One page of /tasks: a button per activity, and the pager."""
     builder = InlineKeyboardBuilder()
     start = page * TASKS_PER_PAGE
     for task in tasks[start : start + TASKS_PER_PAGE]:
@@ -72,6 +74,7 @@ def add_pager(
 
 
 def task_card_keyboard(t: Translator, task: TaskItem) -> InlineKeyboardMarkup | None:
+    """«Mark done» under an open activity's card; ``None`` for a done one."""
     if not task.is_open:
         return None
     builder = InlineKeyboardBuilder()
@@ -83,6 +86,7 @@ def task_card_keyboard(t: Translator, task: TaskItem) -> InlineKeyboardMarkup | 
 
 
 def draft_keyboard(t: Translator, draft_id: int, *, can_send: bool) -> InlineKeyboardMarkup:
+    """Under the draft: send (when it can be sent), cancel, another activity."""
     builder = InlineKeyboardBuilder()
     if can_send:
         builder.button(text=t("btn-send"), callback_data=DraftCb(action="send", draft_id=draft_id))
@@ -95,6 +99,7 @@ def draft_keyboard(t: Translator, draft_id: int, *, can_send: bool) -> InlineKey
 
 
 def pick_keyboard(t: Translator, draft_id: int, tasks: list[TaskItem]) -> InlineKeyboardMarkup:
+    """Which activity the draft is for: the first ``PICK_LIMIT`` open ones, and cancel."""
     builder = InlineKeyboardBuilder()
     for task in tasks[:PICK_LIMIT]:
         builder.row(
@@ -114,6 +119,7 @@ def pick_keyboard(t: Translator, draft_id: int, tasks: list[TaskItem]) -> Inline
 
 
 def review_keyboard(t: Translator, submission_id: int) -> InlineKeyboardMarkup:
+    """Under a submission on review: accept, return, next."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=t("btn-accept"), callback_data=ReviewCb(action="accept", submission_id=submission_id)
@@ -132,6 +138,7 @@ def review_keyboard(t: Translator, submission_id: int) -> InlineKeyboardMarkup:
 def schools_keyboard(
     t: Translator, schools: list[tuple[int, str]], action: str
 ) -> InlineKeyboardMarkup:
+    """A button per school (at most 50), each with ``action``."""
     builder = InlineKeyboardBuilder()
     for school_id, name in schools[:50]:
         builder.row(
@@ -144,6 +151,7 @@ def schools_keyboard(
 
 
 def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """The languages the bot speaks."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t("lang-name-ru"), callback_data=LangCb(locale="ru"))
     builder.button(text=t("lang-name-en"), callback_data=LangCb(locale="en"))

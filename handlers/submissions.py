@@ -32,6 +32,7 @@ from services.unit_of_work import persist_before_io
 
 
 def create_router() -> Router:
+    """A coordinator's files, texts and draft buttons (coordinators only)."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.COORDINATOR))
     router.callback_query.filter(RoleFilter(Role.COORDINATOR))
@@ -122,6 +123,7 @@ async def on_file(
     album_answers: AlbumAnswers,
     sessions: async_sessionmaker[AsyncSession],
 ):
+    """A photo, video or document: into the draft; an album is answered once."""
     evidence = evidence_from(message)
     if evidence is None:
         return None
@@ -143,6 +145,7 @@ async def on_file(
 
 
 async def on_text(message: Message, t: BoundTexts, session: AsyncSession, user: User):
+    """A text: the draft's comment, or a draft started by «выполнено»; else a hint."""
     view = await drafts.add_text(session, user, message.text, replied_to(message))
     if view is None:
         return message.answer(t("unknown-message") + "\n\n" + t(help_key(user)))
@@ -152,6 +155,7 @@ async def on_text(message: Message, t: BoundTexts, session: AsyncSession, user: 
 async def on_mark_done(
     callback: CallbackQuery, callback_data: TaskCb, t: BoundTexts, session: AsyncSession, user: User
 ):
+    """«Mark done» under a card: a draft for that activity."""
     view = await drafts.start_for_task(session, user, callback_data.assignment_id)
     return await _show(callback, t, view)
 
@@ -173,6 +177,7 @@ async def on_draft_button(
     user: User,
     evidence_store: EvidenceStore,
 ):
+    """The draft's buttons: send, cancel, another activity, or an activity picked."""
     draft_id = callback_data.draft_id
     if callback_data.action == "send":
         return await _send(callback, t, session, user, draft_id)

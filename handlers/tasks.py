@@ -21,6 +21,7 @@ from services.unit_of_work import persist_before_io
 
 
 def create_router() -> Router:
+    """/tasks and its pages and cards (coordinators only)."""
     router = Router(name=__name__)
     router.message.filter(RoleFilter(Role.COORDINATOR))
     router.callback_query.filter(RoleFilter(Role.COORDINATOR))
@@ -45,6 +46,7 @@ def tasks_text(t: BoundTexts, tasks: list[TaskItem], page_number: int, today: da
 
 
 async def list_tasks(message: Message, t: BoundTexts, session: AsyncSession, user: User):
+    """/tasks: the first page of the school's activities."""
     listing = await coordinator_tasks(session, user)
     if not listing.tasks:
         return message.answer(t("tasks-empty"))
@@ -57,6 +59,7 @@ async def list_tasks(message: Message, t: BoundTexts, session: AsyncSession, use
 async def page(
     callback: CallbackQuery, callback_data: TaskCb, t: BoundTexts, session: AsyncSession, user: User
 ):
+    """Another page of /tasks."""
     listing = await coordinator_tasks(session, user)
     tasks = listing.tasks
     pages = max(1, (len(tasks) + TASKS_PER_PAGE - 1) // TASKS_PER_PAGE)
@@ -72,6 +75,7 @@ async def page(
 async def card(
     callback: CallbackQuery, callback_data: TaskCb, t: BoundTexts, session: AsyncSession, user: User
 ):
+    """An activity's card; a reply to it will mean that activity."""
     found = await coordinator_task_card(session, user, callback_data.assignment_id)
     await callback.answer()
     if callback.message is None:

@@ -39,6 +39,7 @@ def safe_file_name(name: str | None, fallback: str, max_length: int = 80) -> str
 
 
 def default_name(kind: EvidenceKind, mime_type: str | None) -> str:
+    """A file name for evidence that came without one (a photo, a nameless file)."""
     if kind is EvidenceKind.PHOTO:
         return "photo.jpg"
     extension = {

@@ -44,6 +44,8 @@ MAX_COMMENT = 3000
 
 @dataclass(frozen=True)
 class Caption:
+    """A caption or text read: whether it says «done», the comment, the activity number."""
+
     done: bool
     comment: str
     number_hint: str | None
@@ -66,6 +68,8 @@ def parse_caption(text: str | None) -> Caption:
 
 @dataclass(frozen=True)
 class EvidenceInput:
+    """A file as the messenger describes it (ids, name, type, size in bytes)."""
+
     kind: EvidenceKind
     file_id: str
     file_unique_id: str

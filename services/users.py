@@ -17,6 +17,7 @@ LAST_SEEN_GRANULARITY = timedelta(hours=1)
 async def get_user(
     session: AsyncSession, platform_user_id: int, platform: str = TELEGRAM
 ) -> User | None:
+    """The person with this messenger id, or ``None``."""
     return await session.scalar(
         select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
     )
@@ -56,6 +57,7 @@ async def make_supervisor(
     actor_id: int | None = None,
     platform: str = TELEGRAM,
 ) -> User:
+    """Make the person (created if need be) a supervisor of the municipality."""
     user = await get_user(session, platform_user_id, platform)
     if user is None:
         user = User(platform=platform, platform_user_id=platform_user_id, chat_id=platform_user_id)
