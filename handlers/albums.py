@@ -19,6 +19,8 @@ QUIET_SECONDS = 1.0
 
 
 class AlbumAnswers:
+    """Pending album answers by album id; each waits ``quiet`` seconds for more files."""
+
     def __init__(self, quiet: float = QUIET_SECONDS) -> None:
         self.quiet = quiet
         self._pending: dict[str, asyncio.Task[None]] = {}

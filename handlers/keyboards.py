@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import DraftCb, ImportCb, LangCb, ReviewCb, SchoolCb, TaskCb
+from handlers.callbacks import DraftCb, ForgetCb, ImportCb, LangCb, ReviewCb, SchoolCb, TaskCb
 from services.i18n import Translator
 from services.render import STATE_ICONS, short
 from services.sending import Button
@@ -18,6 +18,7 @@ PICK_LIMIT = 8
 
 
 def import_keyboard(t: Translator, key: str, *, schools: bool) -> InlineKeyboardMarkup:
+    """Save or cancel a plan's preview (and save with the new schools)."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t("btn-import-save"), callback_data=ImportCb(action="save", key=key))
     builder.button(text=t("btn-cancel"), callback_data=ImportCb(action="cancel", key=key))
@@ -37,6 +38,7 @@ def _task_button_text(t: Translator, task: TaskItem) -> str:
 
 
 def tasks_keyboard(t: Translator, tasks: list[TaskItem], page: int) -> InlineKeyboardMarkup:
+    """One page of /tasks: a button per activity, and the pager."""
     builder = InlineKeyboardBuilder()
     start = page * TASKS_PER_PAGE
     for task in tasks[start : start + TASKS_PER_PAGE]:
@@ -73,6 +75,7 @@ def add_pager(
 
 
 def task_card_keyboard(t: Translator, task: TaskItem) -> InlineKeyboardMarkup | None:
+    """«Mark done» under an open activity's card; ``None`` for a done one."""
     if not task.is_open:
         return None
     builder = InlineKeyboardBuilder()
@@ -90,6 +93,7 @@ def reminder_item_button(assignment_id: int, label: str) -> Button:
 
 
 def draft_keyboard(t: Translator, draft_id: int, *, can_send: bool) -> InlineKeyboardMarkup:
+    """Under the draft: send (when it can be sent), cancel, another activity."""
     builder = InlineKeyboardBuilder()
     if can_send:
         builder.button(text=t("btn-send"), callback_data=DraftCb(action="send", draft_id=draft_id))
@@ -102,6 +106,7 @@ def draft_keyboard(t: Translator, draft_id: int, *, can_send: bool) -> InlineKey
 
 
 def pick_keyboard(t: Translator, draft_id: int, tasks: list[TaskItem]) -> InlineKeyboardMarkup:
+    """Which activity the draft is for: the first ``PICK_LIMIT`` open ones, and cancel."""
     builder = InlineKeyboardBuilder()
     for task in tasks[:PICK_LIMIT]:
         builder.row(
@@ -121,6 +126,7 @@ def pick_keyboard(t: Translator, draft_id: int, tasks: list[TaskItem]) -> Inline
 
 
 def review_keyboard(t: Translator, submission_id: int) -> InlineKeyboardMarkup:
+    """Under a submission on review: accept, return, next."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=t("btn-accept"), callback_data=ReviewCb(action="accept", submission_id=submission_id)
@@ -139,6 +145,7 @@ def review_keyboard(t: Translator, submission_id: int) -> InlineKeyboardMarkup:
 def schools_keyboard(
     t: Translator, schools: list[tuple[int, str]], action: str
 ) -> InlineKeyboardMarkup:
+    """A button per school (at most 50), each with ``action``."""
     builder = InlineKeyboardBuilder()
     for school_id, name in schools[:50]:
         builder.row(
@@ -151,7 +158,15 @@ def schools_keyboard(
 
 
 def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """The languages the bot speaks."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t("lang-name-ru"), callback_data=LangCb(locale="ru"))
     builder.button(text=t("lang-name-en"), callback_data=LangCb(locale="en"))
+    return builder.as_markup()
+
+
+def forget_keyboard(t: Translator, user_id: int) -> InlineKeyboardMarkup:
+    """/forgetme's confirmation button, for this person only."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("btn-forget-confirm"), callback_data=ForgetCb(user_id=user_id))
     return builder.as_markup()

@@ -34,6 +34,7 @@ COORDINATOR = ("tasks", "help", "lang", "cancel", "forgetme")
 
 
 def commands_for(role: Role | None) -> tuple[str, ...]:
+    """The commands in the menu of someone with this role (``None``: a stranger)."""
     if role is Role.SUPERVISOR:
         return SUPERVISOR
     if role is Role.COORDINATOR:
@@ -48,6 +49,7 @@ def _commands(texts: Texts, names: tuple[str, ...], locale: str) -> list[BotComm
 
 
 async def set_default_commands(bot: Bot, texts: Texts) -> None:
+    """The menu of everyone's private chats, in each language."""
     scope = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(_commands(texts, EVERYONE, texts.default_locale), scope=scope)
     for locale in texts.locales:

@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
 
 from models import EvidenceFile, EvidenceKind, utcnow
+from services.messenger import TELEGRAM, MessengerLimits
 
 log = logging.getLogger(__name__)
 
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # Telegram lets bots download files up to 20 MB
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 Fetch = Callable[[str, Path], Awaitable[None]]
@@ -39,6 +39,7 @@ def safe_file_name(name: str | None, fallback: str, max_length: int = 80) -> str
 
 
 def default_name(kind: EvidenceKind, mime_type: str | None) -> str:
+    """A file name for evidence that came without one (a photo, a nameless file)."""
     if kind is EvidenceKind.PHOTO:
         return "photo.jpg"
     extension = {
@@ -54,8 +55,11 @@ def default_name(kind: EvidenceKind, mime_type: str | None) -> str:
 
 
 class EvidenceStore:
-    def __init__(self, root: Path) -> None:
+    """The files under ``root``; ``limits`` says how large a file the messenger lets it fetch."""
+
+    def __init__(self, root: Path, limits: MessengerLimits = TELEGRAM) -> None:
         self.root = root
+        self.limits = limits
 
     def relative_path(self, evidence: EvidenceFile, school_id: int) -> str:
         name = safe_file_name(evidence.file_name, default_name(evidence.kind, evidence.mime_type))
@@ -73,7 +77,7 @@ class EvidenceStore:
         Returns False (and records why) when it could not be fetched; the caller may retry.
         """
         evidence.download_attempts = (evidence.download_attempts or 0) + 1
-        if evidence.size is not None and evidence.size > MAX_DOWNLOAD_BYTES:
+        if evidence.size is not None and evidence.size > self.limits.download_bytes:
             evidence.download_error = "too_large"
             return False
         relative = self.relative_path(evidence, school_id)

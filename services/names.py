@@ -9,6 +9,7 @@ _QUOTES = "«»\"'“”„‘’`"
 
 
 def clean_spaces(text: str) -> str:
+    """Runs of whitespace as one space, trimmed."""
     return re.sub(r"\s+", " ", text or "").strip()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import AuditLog, Invite, Submission, User
+from models import AuditLog, Invite, Role, Submission, User
+from services.errors import DomainError
 
 
 async def forget(session: AsyncSession, user: User) -> None:
@@ -38,3 +39,17 @@ async def forget(session: AsyncSession, user: User) -> None:
     )
     await session.delete(user)
     await session.flush()
+
+
+async def forget_me(session: AsyncSession, user: User | None, confirming_for: int) -> int | None:
+    """/forgetme confirmed by its button (made for the user id ``confirming_for``).
+
+    Returns the chat the person wrote from (its command menu is to be reset). Raises
+    ``DomainError("button-not-yours")`` when the button is someone else's or the person is no
+    longer a coordinator; nothing is changed then.
+    """
+    if user is None or user.id != confirming_for or user.role is not Role.COORDINATOR:
+        raise DomainError("button-not-yours")
+    chat_id = user.chat_id
+    await forget(session, user)
+    return chat_id

@@ -28,7 +28,7 @@ from models import (
     utcnow,
 )
 from services.errors import DomainError
-from services.evidence import MAX_DOWNLOAD_BYTES
+from services.messenger import MB, TELEGRAM, MessengerLimits
 from services.tasks import TaskItem, get_task, school_tasks
 
 _DONE = re.compile(
@@ -44,6 +44,8 @@ MAX_COMMENT = 3000
 
 @dataclass(frozen=True)
 class Caption:
+    """A caption or text read: whether it says «done», the comment, the activity number."""
+
     done: bool
     comment: str
     number_hint: str | None
@@ -66,6 +68,8 @@ def parse_caption(text: str | None) -> Caption:
 
 @dataclass(frozen=True)
 class EvidenceInput:
+    """A file as the messenger describes it (ids, name, type, size in bytes)."""
+
     kind: EvidenceKind
     file_id: str
     file_unique_id: str
@@ -77,6 +81,7 @@ class EvidenceInput:
 
 
 async def current_draft(session: AsyncSession, user_id: int) -> Submission | None:
+    """The person's open draft with its files loaded, or ``None``."""
     return await session.scalar(
         select(Submission)
         .where(Submission.user_id == user_id, Submission.state == SubmissionState.DRAFT)
@@ -85,6 +90,8 @@ async def current_draft(session: AsyncSession, user_id: int) -> Submission | Non
 
 
 async def get_or_create_draft(session: AsyncSession, user: User) -> tuple[Submission, bool]:
+    """(the coordinator's draft, whether it was made now); ``DomainError("not-a-coordinator")``
+    for someone without a school."""
     draft = await current_draft(session, user.id)
     if draft is not None:
         return draft, False
@@ -112,27 +119,49 @@ def _assignable(task: TaskItem) -> None:
         raise DomainError("draft-already-accepted", number=task.number)
 
 
+def check_attachable(task: TaskItem, draft: Submission | None) -> None:
+    """Refuse to point ``draft`` (``None``: a draft not made yet) at ``task``: the activity is
+    already sent or accepted, or the draft has files for another activity (``DomainError``)."""
+    _assignable(task)
+    if draft is not None and draft.assignment_id not in (None, task.assignment_id) and draft.files:
+        raise DomainError("draft-busy")
+
+
+async def attach_task(session: AsyncSession, draft: Submission, task: TaskItem) -> TaskItem:
+    """Say which activity a draft is for; ``task`` is one of the draft's school's activities."""
+    check_attachable(task, draft)
+    draft.assignment_id = task.assignment_id
+    await session.flush()
+    return task
+
+
 async def attach_assignment(
     session: AsyncSession, draft: Submission, assignment_id: int, today: date
 ) -> TaskItem:
-    """Say which activity a draft is for; only the draft's own school's activities qualify."""
+    """Say which activity a draft is for; only the draft's own school's activities qualify
+    (``DomainError("task-not-found")`` otherwise)."""
     task = await get_task(session, assignment_id, draft.school_id, today)
     if task is None:
         raise DomainError("task-not-found")
-    _assignable(task)
-    if draft.assignment_id not in (None, assignment_id) and draft.files:
-        raise DomainError("draft-busy")
-    draft.assignment_id = assignment_id
-    await session.flush()
-    return task
+    return await attach_task(session, draft, task)
+
+
+def check_size(evidence: EvidenceInput, limits: MessengerLimits = TELEGRAM) -> None:
+    """Refuse a file the bot may not download (``DomainError("evidence-too-large")``, with its
+    size and the limit in MB)."""
+    if evidence.size is not None and evidence.size > limits.download_bytes:
+        raise DomainError(
+            "evidence-too-large",
+            size_mb=round(evidence.size / MB, 1),
+            limit_mb=limits.download_mb,
+        )
 
 
 async def add_evidence(
     session: AsyncSession, draft: Submission, evidence: EvidenceInput
 ) -> tuple[EvidenceFile | None, bool]:
     """Keep a file in the draft. Returns (file, created); (existing, False) for a repeat."""
-    if evidence.size is not None and evidence.size > MAX_DOWNLOAD_BYTES:
-        raise DomainError("evidence-too-large", size_mb=round(evidence.size / 1024 / 1024, 1))
+    check_size(evidence)
     existing = await session.scalar(
         select(EvidenceFile).where(
             EvidenceFile.submission_id == draft.id,
@@ -159,6 +188,7 @@ async def add_evidence(
 
 
 def add_comment(draft: Submission, text: str) -> None:
+    """Append a line to the draft's comment (at most ``MAX_COMMENT`` characters in all)."""
     text = (text or "").strip()
     if not text:
         return
@@ -207,13 +237,19 @@ async def guess_assignment(
 async def finish_draft(
     session: AsyncSession, draft: Submission, now: datetime | None = None
 ) -> Submission:
+    """Send the draft for review: it becomes a submission and its activity «submitted».
+
+    Raises ``DomainError``: no activity, nothing in it, the activity already sent or accepted,
+    or ``button-not-yours`` when the activity is no longer the school's.
+    """
     if draft.assignment_id is None:
         raise DomainError("draft-no-activity")
     if not draft.files and not draft.comment:
         raise DomainError("draft-empty")
     assignment = await session.get(Assignment, draft.assignment_id)
     if assignment is None or assignment.school_id != draft.school_id:
-        raise DomainError("task-not-found")
+        # Only the Send button sends a draft: an activity gone from the school is a stale button.
+        raise DomainError("button-not-yours")
     if assignment.status in (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED):
         raise DomainError(f"draft-already-{assignment.status.value}", number="")
     now = now or utcnow()
@@ -245,6 +281,8 @@ async def cancel_draft(session: AsyncSession, draft: Submission) -> list[Evidenc
 async def link_message(
     session: AsyncSession, chat_id: int, message_id: int, assignment_ids: list[int]
 ) -> None:
+    """Remember that a message sent to ``chat_id`` names these activities: a reply to it means
+    them (see :func:`guess_assignment`)."""
     for assignment_id in dict.fromkeys(assignment_ids):
         exists = await session.scalar(
             select(MessageLink.id).where(
@@ -258,11 +296,3 @@ async def link_message(
                 MessageLink(chat_id=chat_id, message_id=message_id, assignment_id=assignment_id)
             )
     await session.flush()
-
-
-async def submission_with_files(session: AsyncSession, submission_id: int) -> Submission | None:
-    return await session.scalar(
-        select(Submission)
-        .where(Submission.id == submission_id)
-        .options(selectinload(Submission.files), selectinload(Submission.user))
-    )

@@ -18,8 +18,12 @@ from models import (
     DueDate,
     DueKind,
     Plan,
-    School,
+    Submission,
+    SubmissionState,
+    User,
 )
+from services.errors import DomainError
+from services.users import today_for
 
 
 class TaskState(StrEnum):
@@ -114,6 +118,7 @@ def sort_key(item: TaskItem) -> tuple:
 
 
 async def school_tasks(session: AsyncSession, school_id: int, today: date) -> list[TaskItem]:
+    """The school's activities in :func:`sort_key` order, their states as of ``today``."""
     rows = await session.execute(_query().where(Assignment.school_id == school_id))
     items = [_item(a, d, act, today) for a, d, act in rows.all()]
     return sorted(items, key=sort_key)
@@ -158,10 +163,6 @@ async def tasks_for_schools(
     return result
 
 
-async def school_of(session: AsyncSession, school_id: int) -> School | None:
-    return await session.get(School, school_id)
-
-
 async def tasks_by_ids(
     session: AsyncSession, assignment_ids: list[int], today: date
 ) -> dict[int, TaskItem]:
@@ -172,3 +173,53 @@ async def tasks_by_ids(
         for assignment, due, activity in rows.all():
             found[assignment.id] = _item(assignment, due, activity, today)
     return found
+
+
+async def button_task(
+    session: AsyncSession, school_id: int, assignment_id: int, today: date
+) -> TaskItem:
+    """The school's activity a button names; ``DomainError("button-not-yours")`` when it is not
+    the school's (another school's button, or one made up)."""
+    task = await get_task(session, assignment_id, school_id, today)
+    if task is None:
+        raise DomainError("button-not-yours")
+    return task
+
+
+@dataclass(frozen=True)
+class SchoolTasks:
+    """A coordinator's /tasks: the school's activities (nearest deadline first) on ``today``."""
+
+    today: date
+    tasks: list[TaskItem]
+
+
+async def coordinator_tasks(session: AsyncSession, user: User) -> SchoolTasks:
+    """The coordinator's school's activities as of today in their municipality."""
+    today = await today_for(session, user)
+    return SchoolTasks(today, await school_tasks(session, user.school_id, today))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """One activity's card: the task, today, and the supervisor's comment if it was returned."""
+
+    task: TaskItem
+    today: date
+    returned_comment: str | None
+
+
+async def coordinator_task_card(session: AsyncSession, user: User, assignment_id: int) -> TaskCard:
+    """The card of one of the coordinator's school's activities (``button-not-yours`` else)."""
+    today = await today_for(session, user)
+    task = await button_task(session, user.school_id, assignment_id, today)  # type: ignore[arg-type]
+    returned = await session.scalar(
+        select(Submission.review_comment)
+        .where(
+            Submission.assignment_id == task.assignment_id,
+            Submission.state == SubmissionState.RETURNED,
+        )
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    return TaskCard(task, today, returned)

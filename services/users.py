@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import AuditLog, Role, User, utcnow
+from models import AuditLog, Municipality, Role, User, utcnow
+from services.clock import local_today
 
 TELEGRAM = "telegram"
 LAST_SEEN_GRANULARITY = timedelta(hours=1)
@@ -16,6 +17,7 @@ LAST_SEEN_GRANULARITY = timedelta(hours=1)
 async def get_user(
     session: AsyncSession, platform_user_id: int, platform: str = TELEGRAM
 ) -> User | None:
+    """The person with this messenger id, or ``None``."""
     return await session.scalar(
         select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
     )
@@ -55,6 +57,7 @@ async def make_supervisor(
     actor_id: int | None = None,
     platform: str = TELEGRAM,
 ) -> User:
+    """Make the person (created if need be) a supervisor of the municipality."""
     user = await get_user(session, platform_user_id, platform)
     if user is None:
         user = User(platform=platform, platform_user_id=platform_user_id, chat_id=platform_user_id)
@@ -76,5 +79,19 @@ async def make_supervisor(
 
 
 async def set_locale(session: AsyncSession, user: User, locale: str) -> None:
+    """The language the person reads (a locale code the catalogs have)."""
     user.locale = locale
     await session.flush()
+
+
+async def municipality_of(session: AsyncSession, user: User) -> Municipality:
+    """The person's municipality; LookupError for someone who has none (a stranger)."""
+    municipality = await session.get(Municipality, user.municipality_id)
+    if municipality is None:
+        raise LookupError(f"user {user.id} has no municipality")
+    return municipality
+
+
+async def today_for(session: AsyncSession, user: User) -> date:
+    """Today's date in the person's municipality (its time zone); LookupError as above."""
+    return local_today((await municipality_of(session, user)).timezone)
