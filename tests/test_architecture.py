@@ -32,47 +32,6 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "models": frozenset({"bot", "handlers", "services", "scheduler", "aiogram"}),
 }
 
-# Today's known violations, carried while the other parts of issue 9 are merged. Each entry
-# names the file; the lead empties this list after merging. An entry that no longer happens
-# fails test_known_violations_are_still_there, so the list only ever shrinks. A cycle entry
-# also covers any smaller cycle among its members (a cycle partly broken is still known).
-KNOWN_VIOLATIONS: frozenset[str] = frozenset(
-    {
-        # --- layers
-        # handlers read Settings from bot/ (the import and export flows are being reworked)
-        "layer: handlers/export.py imports bot.settings",
-        "layer: handlers/plan_import.py imports bot.settings",
-        # reminders build the review buttons with handlers' callback data (the factory will
-        # hand the scheduler what it needs instead)
-        "layer: scheduler/reminders.py imports handlers.callbacks",
-        # --- import cycles: the files of one cycle, sorted, joined by " <-> "
-        "cycle: handlers/common.py <-> handlers/submissions.py",
-        # the packages: handlers/ → bot/ and scheduler/ → handlers/ (the layer entries above)
-        # close bot → scheduler → handlers → bot
-        "package cycle: bot <-> handlers <-> scheduler",
-        # --- modules over 400 lines
-        "module: bot/cli.py has more than 400 lines",
-        "module: scheduler/reminders.py has more than 400 lines",
-        "module: services/deadlines.py has more than 400 lines",
-        "module: services/export.py has more than 400 lines",
-        "module: services/plans.py has more than 400 lines",
-        # --- functions over 60 lines
-        "function: bot/cli.py:_import over 60",
-        "function: bot/cli.py:build_parser over 60",
-        "function: handlers/export.py:on_export_button over 60",
-        "function: handlers/plan_import.py:on_import_button over 60",
-        "function: scheduler/reminders.py:_digest over 60",
-        "function: scheduler/reminders.py:_run_pass over 60",
-        "function: scheduler/reminders.py:_send_batch over 60",
-        "function: services/deadlines.py:parse_deadline over 60",
-        "function: services/export.py:collect over 60",
-        "function: services/export.py:write_workbook over 60",
-        "function: services/plans.py:save_plan over 60",
-        "function: services/plans.py:sync_assignments over 60",
-        "function: services/preview.py:render_preview over 60",
-    }
-)
-
 
 @dataclass(frozen=True)
 class Module:
@@ -236,64 +195,24 @@ def size_violations() -> set[str]:
     return found
 
 
-def _unexpected(found: set[str]) -> list[str]:
-    return sorted(v for v in found if not _known(_key(v)))
-
-
-def _key(violation: str) -> str:
-    """The allow-list form of a violation: without the line number of a layer import."""
-    if violation.startswith("layer: "):
-        where, _, what = violation.partition(" imports ")
-        return f"{where.rsplit(':', 1)[0]} imports {what}"
-    return violation
-
-
-def _cycle_members(entry: str) -> tuple[str, frozenset[str]] | None:
-    """("cycle: " or "package cycle: ", members) of a cycle entry; None for other entries."""
-    for kind in ("cycle: ", "package cycle: "):
-        if entry.startswith(kind):
-            return kind, frozenset(entry.removeprefix(kind).split(" <-> "))
-    return None
-
-
-def _covers(known: str, found: str) -> bool:
-    if known == found:
-        return True
-    known_cycle, found_cycle = _cycle_members(known), _cycle_members(found)
-    if known_cycle is None or found_cycle is None or known_cycle[0] != found_cycle[0]:
-        return False
-    return found_cycle[1] <= known_cycle[1]
-
-
-def _known(found: str) -> bool:
-    return any(_covers(known, found) for known in KNOWN_VIOLATIONS)
-
-
 def all_violations() -> set[str]:
     return layer_violations() | cycle_violations() | package_cycle_violations() | size_violations()
 
 
 def test_imports_follow_the_layers() -> None:
-    assert _unexpected(layer_violations()) == []
+    assert sorted(layer_violations()) == []
 
 
 def test_no_import_cycle() -> None:
-    assert _unexpected(cycle_violations()) == []
+    assert sorted(cycle_violations()) == []
 
 
 def test_no_import_cycle_among_the_packages() -> None:
-    assert _unexpected(package_cycle_violations()) == []
+    assert sorted(package_cycle_violations()) == []
 
 
 def test_modules_and_functions_stay_small() -> None:
-    assert _unexpected(size_violations()) == []
-
-
-def test_known_violations_are_still_there() -> None:
-    """Drop an entry from KNOWN_VIOLATIONS as soon as it is fixed."""
-    current = {_key(v) for v in all_violations()}
-    stale = [k for k in KNOWN_VIOLATIONS if not any(_covers(k, found) for found in current)]
-    assert sorted(stale) == []
+    assert sorted(size_violations()) == []
 
 
 def test_the_checker_sees_lazy_imports_and_cycles(tmp_path: Path) -> None:
