@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     texts = Texts(default_locale=os.environ.get("DEFAULT_LOCALE", "ru"))
     parser = build_parser(texts.for_locale(None))
     args = parser.parse_args(argv)
+    # Imported before logging is set up: libraries that log while being imported stay quiet.
+    handler = load_command(getattr(args, "handler", "operations:cmd_run"))
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -34,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     texts = Texts(texts.translations, default_locale=settings.DEFAULT_LOCALE)
     t = texts.for_locale(settings.DEFAULT_LOCALE)
     setup_logging()
-    handler = load_command(getattr(args, "handler", "operations:cmd_run"))
     try:
         return handler(args, settings, t)
     except SettingsError as error:
