@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from bot.transport import TelegramTransport
 from handlers import get_routers
-from handlers.albums import AlbumAnswers
+from handlers.coordinator.albums import AlbumAnswers
 from handlers.keyboards import reminder_item_button
 from handlers.menu import set_default_commands, set_user_commands
 from models import Role, User, utcnow

@@ -1,8 +1,9 @@
 """Texts and keyboards from the use cases' plain data, shared by several handler modules.
 
 The greeting, the help by role and the coordinator's draft are rendered here, once: /start and
-/cancel (handlers/common.py), the coordinator's files and buttons (handlers/submissions.py) and
-the fallback all use them, and none of those modules imports another.
+/cancel (handlers/everyone/common.py), the coordinator's files and buttons
+(handlers/coordinator/submissions.py) and the fallback all use them, and none of those modules
+imports another.
 """
 
 from __future__ import annotations

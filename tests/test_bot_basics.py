@@ -48,7 +48,7 @@ async def test_english_by_default_locale(tmp_path):
 
 
 async def test_handler_failure_is_logged_and_apologised(tmp_path, monkeypatch, caplog):
-    import handlers.common as common
+    import handlers.everyone.common as common
 
     async def broken(*_args, **_kwargs):
         raise RuntimeError("boom")

@@ -12,9 +12,8 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import SchoolCb
-from handlers.filters import RoleFilter
 from handlers.keyboards import schools_keyboard
-from models import Role, User
+from models import User
 from services.i18n import BoundTexts
 from services.invites import InviteLink, school_invite, supervisor_invite
 from services.preview import kind_label
@@ -25,8 +24,6 @@ from services.schools import add_school_for, choose_school, schools_overview, sp
 def create_router() -> Router:
     """The supervisor's router for schools and invite links."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
-    router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(add_school_command, Command("addschool"))
     router.message.register(invite_command, Command("invite"))
     router.message.register(schools_command, Command("schools"))

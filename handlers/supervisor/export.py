@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import ExportCb
 from handlers.context import municipality_of, supervisor_today
-from handlers.filters import RoleFilter
-from models import Municipality, Role, User
+from models import Municipality, User
 from services.archive import part_limit_for
 from services.background import Background
 from services.evidence import EvidenceStore
@@ -53,8 +52,6 @@ class DatabaseSettings(Protocol):
 def create_router() -> Router:
     """The supervisor's /export router."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
-    router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(export_command, Command("export"))
     router.callback_query.register(on_export_button, ExportCb.filter())
     return router

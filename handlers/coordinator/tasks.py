@@ -10,9 +10,8 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import TaskCb
-from handlers.filters import RoleFilter
 from handlers.keyboards import TASKS_PER_PAGE, task_card_keyboard, tasks_keyboard
-from models import Role, User
+from models import User
 from services.i18n import BoundTexts
 from services.render import task_card, task_line
 from services.submissions import link_message
@@ -23,8 +22,6 @@ from services.unit_of_work import persist_before_io
 def create_router() -> Router:
     """/tasks and its pages and cards (coordinators only)."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.COORDINATOR))
-    router.callback_query.filter(RoleFilter(Role.COORDINATOR))
     router.message.register(list_tasks, Command("tasks"))
     router.callback_query.register(page, TaskCb.filter(F.action == "page"))
     router.callback_query.register(card, TaskCb.filter(F.action == "card"))

@@ -14,9 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from handlers.callbacks import PlanCb
 from handlers.context import municipality_of, supervisor_today
-from handlers.filters import RoleFilter
 from handlers.keyboards import add_pager
-from models import Activity, ActivityKind, DueKind, Plan, Role, User
+from models import Activity, ActivityKind, DueKind, Plan, User
 from services.dates import parse_day
 from services.i18n import BoundTexts
 from services.plans import find_due_date, set_due_date
@@ -32,8 +31,6 @@ class PlanStates(StatesGroup):
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
-    router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(plan_command, Command("plan"))
     router.message.register(
         date_entered, StateFilter(PlanStates.date), F.text, ~F.text.startswith("/")

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import SchoolCb
 from handlers.context import municipality_of, supervisor_today
-from handlers.filters import RoleFilter
 from handlers.keyboards import schools_keyboard
-from models import Role, User
+from models import User
 from services.charts import progress_png
 from services.i18n import BoundTexts
 from services.preview import chunk_lines, kind_label
@@ -37,8 +36,6 @@ SECTION_TITLES = {
 def create_router() -> Router:
     """The supervisor's /status, /overdue and school details router."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
-    router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(status, Command("status"))
     router.message.register(overdue, Command("overdue"))
     router.callback_query.register(school_details, SchoolCb.filter(F.action == "open"))

@@ -13,8 +13,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.filters import RoleFilter
-from models import Role, User
+from models import User
 from services.background import Background
 from services.broadcast import (
     Delivered,
@@ -31,7 +30,6 @@ from services.sending import Sender
 def create_router() -> Router:
     """The supervisor's router for /remind and /broadcast."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(remind, Command("remind"))
     router.message.register(broadcast, Command("broadcast"))
     return router

@@ -20,9 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import ImportCb
 from handlers.context import municipality_of
-from handlers.filters import RoleFilter
 from handlers.keyboards import import_keyboard
-from models import Role, User
+from models import User
 from services.i18n import BoundTexts
 from services.messenger import TELEGRAM
 from services.plan_import.pending import PendingImports
@@ -45,8 +44,6 @@ class ImportStates(StatesGroup):
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
-    router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(on_plan_file, F.document)
     router.callback_query.register(on_import_button, ImportCb.filter())
     return router

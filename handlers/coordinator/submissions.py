@@ -18,11 +18,10 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.albums import AlbumAnswers
 from handlers.callbacks import DraftCb, TaskCb
-from handlers.filters import RoleFilter
+from handlers.coordinator.albums import AlbumAnswers
 from handlers.views import draft_message, help_key, receipt_text
-from models import EvidenceKind, Role, User
+from models import EvidenceKind, User
 from services import drafts
 from services.drafts import DraftView
 from services.evidence import EvidenceStore, Fetch
@@ -34,8 +33,6 @@ from services.unit_of_work import persist_before_io
 def create_router() -> Router:
     """A coordinator's files, texts and draft buttons (coordinators only)."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.COORDINATOR))
-    router.callback_query.filter(RoleFilter(Role.COORDINATOR))
     router.message.register(on_file, F.photo | F.document | F.video)
     router.callback_query.register(on_mark_done, TaskCb.filter(F.action == "done"))
     router.callback_query.register(on_draft_button, DraftCb.filter())
@@ -97,8 +94,8 @@ def answer_album_later(
     album_answers: AlbumAnswers,
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    """An album: one answer once all its files are in (see handlers/albums.py), built from
-    the database in a session of its own, so it counts every file."""
+    """An album: one answer once all its files are in (see handlers/coordinator/albums.py),
+    built from the database in a session of its own, so it counts every file."""
     chat_id, user_id = message.chat.id, user.id
 
     async def answer() -> None:

@@ -17,9 +17,8 @@ from aiogram.types import CallbackQuery, FSInputFile, InputMediaPhoto, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import ReviewCb
-from handlers.filters import RoleFilter
 from handlers.keyboards import review_keyboard
-from models import EvidenceKind, Role, User
+from models import EvidenceKind, User
 from services.evidence import EvidenceStore
 from services.i18n import BoundTexts, Texts
 from services.render import activity_title, due_label, esc, short
@@ -50,8 +49,6 @@ class ReviewStates(StatesGroup):
 def create_router() -> Router:
     """The supervisor's /review router: the command, the three buttons, the return comment."""
     router = Router(name=__name__)
-    router.message.filter(RoleFilter(Role.SUPERVISOR))
-    router.callback_query.filter(RoleFilter(Role.SUPERVISOR))
     router.message.register(review_command, Command("review"))
     router.message.register(
         return_comment, StateFilter(ReviewStates.comment), F.text, ~F.text.startswith("/")
