@@ -49,3 +49,20 @@ class ExportCb(CallbackData, prefix="exp"):
 
 class ForgetCb(CallbackData, prefix="fgt"):
     user_id: int  # the person confirming must be this one
+
+
+# -- Plans and rows (issue 13: /plans, a row's date and schools) --------------------------------
+
+
+class PlansCb(CallbackData, prefix="pls"):
+    # "undo" | "archive" | "current" ask; "undo_ok" | "archive_ok" | "current_ok" confirm
+    action: str
+    plan_id: int
+
+
+class RowCb(CallbackData, prefix="row"):
+    # "date" (a row) | "due" (one of its dates) | "date_ok" (value: YYYYMMDD)
+    # "schools" | "toggle" (value: a school id) | "preset" (value: index) | "save" | "close"
+    action: str
+    item: int  # an activity id, or a due date id for "due" and "date_ok"
+    value: int = 0

@@ -20,6 +20,7 @@ SUPERVISOR = (
     "overdue",
     "export",
     "plan",
+    "plans",
     "schools",
     "addschool",
     "invite",

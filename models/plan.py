@@ -69,6 +69,9 @@ class Plan(Base):
     source_sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when a supervisor archived the plan: no reminders, not in /status or /tasks, kept in
+    # the export. NULL: the plan is current.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     municipality: Mapped[Municipality] = relationship(back_populates="plans")
     sections: Mapped[list[Section]] = relationship(
@@ -77,6 +80,10 @@ class Plan(Base):
     activities: Mapped[list[Activity]] = relationship(
         back_populates="plan", order_by="Activity.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_current(self) -> bool:
+        return self.archived_at is None
 
 
 class Section(Base):

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Activity, Assignment, AssignmentStatus, DueDate, Role, School, SchoolKind, User
+from services.plans.live import live_assignment
 from services.tasks import TaskItem, TaskState, number_key, tasks_for_schools
 
 TALLIES = ("assigned", "accepted", "submitted", "returned", "overdue", "due", "needs_date")
@@ -178,9 +179,7 @@ async def _count_rows(
         .join(Activity, Activity.id == DueDate.activity_id)
         .where(
             Assignment.school_id.in_(schools),
-            Assignment.active.is_(True),
-            Activity.removed_at.is_(None),
-            DueDate.removed_at.is_(None),
+            live_assignment(),
         )
         .group_by(Assignment.school_id, Assignment.status, is_late, undated)
     )

@@ -23,6 +23,7 @@ from models import (
     User,
 )
 from services.errors import DomainError
+from services.plans.live import live_assignment
 from services.users import today_for
 
 
@@ -81,11 +82,7 @@ def _query() -> Select:
         select(Assignment, DueDate, Activity)
         .join(DueDate, DueDate.id == Assignment.due_date_id)
         .join(Activity, Activity.id == DueDate.activity_id)
-        .where(
-            Assignment.active.is_(True),
-            Activity.removed_at.is_(None),
-            DueDate.removed_at.is_(None),
-        )
+        .where(live_assignment())
     )
 
 

@@ -20,7 +20,9 @@ def create_router() -> Router:
         export,
         plan_import,
         plan_view,
+        plans,
         review,
+        row_schools,
         schools,
         status,
     )
@@ -32,6 +34,8 @@ def create_router() -> Router:
         # A text waited for (a return comment, a date) comes before the commands' text.
         review.create_router(),
         plan_view.create_router(),
+        plans.create_router(),
+        row_schools.create_router(),
         plan_import.create_router(),
         schools.create_router(),
         status.create_router(),

@@ -1,6 +1,10 @@
-"""/plan: the activities with their dates; a supervisor dates the rows that have none."""
+"""/plan: the rows of the current plans with their dates; any row can get a new date
+(«📅 Срок N»: asked, warned about when past, confirmed with a button) and its schools
+(«🏫 Школы N», in :mod:`handlers.supervisor.row_schools`)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -12,13 +16,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.callbacks import PlanCb
+from handlers.callbacks import PlanCb, RowCb
 from handlers.context import municipality_of, supervisor_today
 from handlers.keyboards import add_pager
+from handlers.plan_keyboards import dates_keyboard, redate_keyboard, row_buttons
 from models import Activity, ActivityKind, DueKind, Plan, User
 from services.dates import parse_day
 from services.i18n import BoundTexts
-from services.plans import find_due_date, set_due_date
+from services.plans.live import live_activity
+from services.plans.redating import (
+    Redate,
+    live_dates,
+    live_due,
+    preview_redate,
+    redate,
+    row_for_dating,
+)
+from services.plans.row_schools import school_counts
 from services.preview import target_label
 from services.render import esc, short
 
@@ -36,7 +50,10 @@ def create_router() -> Router:
         date_entered, StateFilter(PlanStates.date), F.text, ~F.text.startswith("/")
     )
     router.callback_query.register(page_button, PlanCb.filter(F.action == "page"))
-    router.callback_query.register(date_button, PlanCb.filter(F.action == "date"))
+    router.callback_query.register(date_button, RowCb.filter(F.action == "date"))
+    router.callback_query.register(due_button, RowCb.filter(F.action == "due"))
+    router.callback_query.register(date_confirmed, RowCb.filter(F.action == "date_ok"))
+    router.callback_query.register(close_button, RowCb.filter(F.action == "close"))
     return router
 
 
@@ -48,7 +65,7 @@ async def _activities(session: AsyncSession, municipality_id: int) -> list[Activ
                 .join(Plan, Plan.id == Activity.plan_id)
                 .where(
                     Plan.municipality_id == municipality_id,
-                    Activity.removed_at.is_(None),
+                    live_activity(),
                     Activity.kind == ActivityKind.PLAN,
                 )
                 .order_by(Plan.id, Activity.position)
@@ -76,7 +93,9 @@ async def _render(t: BoundTexts, session: AsyncSession, user: User, page: int): 
     page = min(max(page, 0), pages - 1)
     lines = [t("plan-header", n=len(activities), page=page + 1, pages=pages)]
     builder = InlineKeyboardBuilder()
-    for activity in activities[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]:
+    shown = activities[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
+    counts = await school_counts(session, [a.id for a in shown])
+    for activity in shown:
         lines.append(
             t(
                 "plan-line",
@@ -87,13 +106,7 @@ async def _render(t: BoundTexts, session: AsyncSession, user: User, page: int): 
                 target=target_label(t, activity.target),
             )
         )
-        for due in activity.due_dates:
-            if due.kind is DueKind.NEEDS_DATE and due.removed_at is None:
-                builder.button(
-                    text=t("btn-set-date", number=activity.number),
-                    callback_data=PlanCb(action="date", due_date_id=due.id),
-                )
-    builder.adjust(3)
+        builder.row(*row_buttons(t, activity.id, activity.number, counts.get(activity.id, 0)))
     add_pager(builder, t, page, pages, lambda n: PlanCb(action="page", page=n).pack())
     return "\n\n".join(lines), builder.as_markup()
 
@@ -114,33 +127,67 @@ async def page_button(
 
 async def date_button(
     callback: CallbackQuery,
-    callback_data: PlanCb,
+    callback_data: RowCb,
+    t: BoundTexts,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+):
+    """«📅 Срок N»: a row with one date asks for the new one; with several, which one first."""
+    municipality = await municipality_of(session, user)
+    activity = await row_for_dating(session, municipality.id, callback_data.item)
+    dues = sorted(live_dates(activity), key=lambda d: d.seq)
+    if len(dues) == 1:
+        return await _ask_date(callback, t, state, activity, dues[0].id)
+    await callback.answer()
+    if callback.message is not None:
+        await callback.message.answer(
+            t("plan-which-date", number=esc(activity.number)),
+            reply_markup=dates_keyboard(t, [(d.id, d.due_on) for d in dues]),
+        )
+    return None
+
+
+async def due_button(
+    callback: CallbackQuery,
+    callback_data: RowCb,
     t: BoundTexts,
     session: AsyncSession,
     user: User,
     state: FSMContext,
 ):
     municipality = await municipality_of(session, user)
-    activities = await _activities(session, municipality.id)
-    due = next(
-        (d for a in activities for d in a.due_dates if d.id == callback_data.due_date_id), None
-    )
-    if due is None:
-        return callback.answer(t("button-not-yours"), show_alert=True)
-    activity = next(a for a in activities if a.id == due.activity_id)
+    due = await live_due(session, municipality.id, callback_data.item)
+    activity = await row_for_dating(session, municipality.id, due.activity_id)
+    return await _ask_date(callback, t, state, activity, due.id)
+
+
+async def _ask_date(
+    callback: CallbackQuery, t: BoundTexts, state: FSMContext, activity: Activity, due_id: int
+):
     await state.set_state(PlanStates.date)
-    await state.set_data({"due_date_id": due.id})
+    await state.set_data({"due_date_id": due_id})
     await callback.answer()
     if callback.message is not None:
         await callback.message.answer(
             t("plan-ask-date", number=esc(activity.number), phrase=esc(activity.deadline_phrase))
         )
-    return None
+
+
+def _redate_text(t: BoundTexts, change: Redate) -> str:
+    before = t.date(change.before) if change.before else t("due-no-date")
+    text = t(
+        "plan-redate-ask", number=esc(change.number), before=before, after=t.date(change.after)
+    )
+    if change.past:
+        text += "\n\n" + t("plan-redate-past", n=change.overdue_now)
+    return text
 
 
 async def date_entered(
     message: Message, t: BoundTexts, session: AsyncSession, user: User, state: FSMContext
 ):
+    """The new date, shown before it is saved: with a warning when it is already past."""
     today = await supervisor_today(session, user)
     day = parse_day(message.text or "", today)
     if day is None:
@@ -148,11 +195,44 @@ async def date_entered(
     data = await state.get_data()
     municipality = await municipality_of(session, user)
     await state.clear()
-    due = await find_due_date(session, municipality.id, int(data.get("due_date_id", 0)))
-    if due is None:  # another municipality's row, or one deleted since the button was shown
-        return message.answer(t("plan-row-not-found"))
-    await set_due_date(session, municipality.id, due.id, day, actor_id=user.id)
-    activity = await session.get(Activity, due.activity_id)
-    return message.answer(
-        t("plan-date-set", number=esc(activity.number if activity else ""), date=t.date(day))
+    change = await preview_redate(
+        session, municipality.id, int(data.get("due_date_id", 0)), day, today
     )
+    return message.answer(
+        _redate_text(t, change), reply_markup=redate_keyboard(t, change.due_date_id, day)
+    )
+
+
+async def date_confirmed(
+    callback: CallbackQuery, callback_data: RowCb, t: BoundTexts, session: AsyncSession, user: User
+):
+    """«✅ Назначить …»: the date is saved (re-checked: this municipality's live row)."""
+    value = callback_data.value
+    try:
+        day = date(value // 10000, value // 100 % 100, value % 100)
+    except ValueError:
+        return await callback.answer(t("button-not-yours"), show_alert=True)
+    municipality = await municipality_of(session, user)
+    today = await supervisor_today(session, user)
+    change = await redate(
+        session, municipality.id, callback_data.item, day, today, actor_id=user.id
+    )
+    await callback.answer()
+    if callback.message is None:
+        return None
+    after = t.date(change.after)
+    if change.before is None:
+        return await callback.message.answer(
+            t("plan-date-set", number=esc(change.number), date=after)
+        )
+    return await callback.message.answer(
+        t("plan-date-changed", number=esc(change.number), before=t.date(change.before), after=after)
+    )
+
+
+async def close_button(callback: CallbackQuery, t: BoundTexts, state: FSMContext):
+    """«Отмена» under a question of this feature: nothing is changed."""
+    await state.clear()
+    await callback.answer()
+    if callback.message is not None:
+        await callback.message.answer(t("cancel-done"))

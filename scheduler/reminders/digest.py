@@ -14,6 +14,7 @@ from models import Activity, DueDate, DueKind, Plan, Role, User
 from scheduler.reminders.claims import claim_digest
 from scheduler.reminders.planning import Day
 from services.i18n import Texts, Translator
+from services.plans.live import live_activity
 from services.render import esc
 from services.sending import OutgoingMessage, Sender
 from services.tasks import TaskItem, tasks_by_ids
@@ -112,7 +113,7 @@ async def _undated_numbers(session: AsyncSession, municipality_id: int) -> list[
                 Plan.municipality_id == municipality_id,
                 DueDate.kind == DueKind.NEEDS_DATE,
                 DueDate.removed_at.is_(None),
-                Activity.removed_at.is_(None),
+                live_activity(),
             )
         )
     ).all()

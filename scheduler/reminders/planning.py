@@ -28,6 +28,7 @@ from models import (
 )
 from models.db import in_parts
 from scheduler.reminders.claims import Key
+from services.plans.live import live_assignment
 from services.reminders import Point, ReminderRules, latest_point
 from services.tasks import TaskItem, tasks_by_ids
 
@@ -125,11 +126,9 @@ async def owed_reminders(
         .join(Plan, Plan.id == Activity.plan_id)
         .where(
             Plan.municipality_id == municipality_id,
-            Assignment.active.is_(True),
+            live_assignment(),
             Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.RETURNED]),
             DueDate.due_on.is_not(None),
-            DueDate.removed_at.is_(None),
-            Activity.removed_at.is_(None),
         )
     )
     candidates = []

@@ -13,6 +13,7 @@ from models import Activity, ActivityKind, Assignment, AssignmentStatus, DueDate
 from services.export.cells import SheetWriter, headers, state_labels
 from services.export.scope import ExportScope
 from services.i18n import Translator
+from services.plans.live import kept_in_export
 from services.tasks import TaskState, number_key, task_state
 
 COLUMNS = (
@@ -66,9 +67,7 @@ async def collect_assignments(
         .join(Activity, Activity.id == DueDate.activity_id)
         .where(
             Assignment.school_id.in_(scope.school_ids()),
-            Assignment.active.is_(True),
-            DueDate.removed_at.is_(None),
-            Activity.removed_at.is_(None),
+            kept_in_export(),
         )
     )
     rows: dict[int, AssignmentRow] = {}

@@ -158,7 +158,8 @@ async def set_due_date(
     due = await find_due_date(session, municipality_id, due_date_id)
     if due is None:
         raise DomainError("plan-row-not-found")
-    if due.kind is DueKind.NEEDS_DATE:
+    before = due.due_on.isoformat() if due.due_on else None
+    if due.kind in (DueKind.NEEDS_DATE, DueKind.WINDOW):  # a single day now
         due.kind = DueKind.DATE
     due.due_on = day
     due.starts_on = None
@@ -171,7 +172,7 @@ async def set_due_date(
             action="due_date.set",
             object_type="due_date",
             object_id=due.id,
-            details={"date": day.isoformat()},
+            details={"date": day.isoformat(), "before": before, "after": day.isoformat()},
         )
     )
     await session.flush()
