@@ -843,7 +843,9 @@ async def test_plan_pages_and_setting_a_date(tmp_path):
         (page1,) = await olga.wait_sent()
         assert page1.plain_text.startswith("📋 План: 20 мероприятий (стр. 1 из 2)")
         labels = [label for label, _ in page1.buttons]
-        assert labels == ["📅 Дата для 8", "📅 Дата для 9", "📅 Дата для 10", "Дальше ▶️"]
+        # Every row, dated or not, has «📅 Срок N» and «🏫 Школы N (how many)».
+        assert labels[:4] == ["📅 Срок 1", "🏫 Школы 1 (0)", "📅 Срок 2", "🏫 Школы 2 (0)"]
+        assert len(labels) == 21 and labels[-1] == "Дальше ▶️"
         assert "1. Разработка и утверждение муниципальной" in page1.plain_text
         assert "11. " not in page1.plain_text
 
@@ -851,16 +853,19 @@ async def test_plan_pages_and_setting_a_date(tmp_path):
         (page2,) = await olga.wait_sent()
         assert page2.plain_text.startswith("📋 План: 20 мероприятий (стр. 2 из 2)")
         labels = [label for label, _ in page2.buttons]
-        assert labels == ["📅 Дата для 12", "📅 Дата для 17", "📅 Дата для 19", "◀️ Назад"]
+        assert "📅 Срок 17" in labels and labels[-1] == "◀️ Назад"
         assert "17. Повышение квалификации руководителей" in page2.plain_text
 
-        olga.press(page2, button_text="📅 Дата для 17")
+        olga.press(page2, button_text="📅 Срок 17")
         (ask,) = await olga.wait_sent()
         assert ask.plain_text.startswith("Пришлите дату для строки 17 («По графику»)")
         olga.send_text("завтра")
         (bad,) = await olga.wait_sent()
         assert bad.plain_text == "Не понял дату. Напишите её так: 15.03.2022 (или «15 марта 2022»)."
         olga.send_text("15.03.2022")
+        (ask,) = await olga.wait_sent()
+        assert ask.plain_text == "📅 Строка 17: назначить срок 15.03.2022?"
+        olga.press(ask, button_text="✅ Назначить 15.03.2022")
         (done,) = await olga.wait_sent()
         assert done.plain_text.startswith("📅 Строке 17 назначен срок 15.03.2022.")
 
@@ -880,7 +885,6 @@ async def test_plan_pages_and_setting_a_date(tmp_path):
         (page1,) = await olga.wait_sent()
         olga.press(page1, button_text="Дальше ▶️")
         (page2,) = await olga.wait_sent()
-        assert "📅 Дата для 17" not in [label for label, _ in page2.buttons]
         assert "15.03.2022 («По графику»)" in page2.plain_text
 
         anna.send_text("/tasks")

@@ -175,10 +175,11 @@ async def _ask_date(
 
 
 def _redate_text(t: BoundTexts, change: Redate) -> str:
-    before = t.date(change.before) if change.before else t("due-no-date")
-    text = t(
-        "plan-redate-ask", number=esc(change.number), before=before, after=t.date(change.after)
-    )
+    number, after = esc(change.number), t.date(change.after)
+    if change.before is None:
+        text = t("plan-redate-ask-new", number=number, after=after)
+    else:
+        text = t("plan-redate-ask", number=number, before=t.date(change.before), after=after)
     if change.past:
         text += "\n\n" + t("plan-redate-past", n=change.overdue_now)
     return text
