@@ -502,3 +502,50 @@ async def test_forged_buttons_of_a_coordinator_or_another_municipality_change_no
                 )
                 == 0
             )
+
+
+MULTI = "\n".join(
+    [
+        "План мероприятий («дорожная карта») на 2021-2023 годы",
+        "",
+        "№ п/п\tМероприятие\tОтветственные исполнители\tСроки исполнения\tРезультат",
+        "7.\tМониторинг результатов обучения\tШНОР\tЕжегодно, до 1 декабря\tСправка",
+    ]
+).encode()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+@time_machine.travel(NOW, tick=True)
+async def test_a_row_with_several_dates_asks_which_one(tmp_path, lang):
+    async with running_bot(tmp_path) as running:
+        t = running.texts.for_locale(lang)
+        await world(running, lang)
+        async with running.sessions() as session:
+            municipality = await session.scalar(select(Municipality))
+            parsed = parse_plan("m.txt", MULTI, calendar=calendar_of(municipality), today=TODAY)
+            await save_plan(session, municipality, parsed, sha256="multi")
+            await session.commit()
+        olga = running.api.user(SUPERVISOR_ID, first_name="Ольга")
+        plan = await say(olga, "/plan")
+        which = await press(olga, plan, t("btn-row-date", number="7"))
+        assert which.plain_text == t("plan-which-date", number="7")
+        assert [label for label, _ in which.buttons] == ["01.12.2021", "01.12.2022", "01.12.2023"]
+        await press(olga, which, "01.12.2022")
+        ask = await say(olga, "01.02.2023")
+        assert ask.plain_text == t(
+            "plan-redate-ask", number="7", before="01.12.2022", after="01.02.2023"
+        )
+        done = await press(olga, ask, t("btn-row-date-ok", date="01.02.2023"))
+        assert done.plain_text == t(
+            "plan-date-changed", number="7", before="01.12.2022", after="01.02.2023"
+        )
+        async with running.sessions() as session:
+            days = (
+                await session.scalars(
+                    select(DueDate.due_on)
+                    .join(Activity, Activity.id == DueDate.activity_id)
+                    .where(Activity.number == "7")
+                    .order_by(DueDate.seq)
+                )
+            ).all()
+        assert days == [date(2021, 12, 1), date(2023, 2, 1), date(2023, 12, 1)]
