@@ -33,7 +33,7 @@ class SchoolCb(CallbackData, prefix="sch"):
 
 
 class PlanCb(CallbackData, prefix="pln"):
-    action: str  # "page" | "date"
+    action: str  # "page" (a row's date and schools: RowCb)
     page: int = 0
     due_date_id: int = 0
 

@@ -368,15 +368,19 @@ async def test_redis_keeps_the_conversation_state_across_a_restart(tmp_path):
         olga = running.api.user(SUPERVISOR_ID, first_name="Ольга")
         olga.send_text("/plan")
         listing = await wait_message(
-            running.api, SUPERVISOR_ID, lambda m: any(b == "📅 Дата для 8" for b, _ in m.buttons)
+            running.api, SUPERVISOR_ID, lambda m: any(b == "📅 Срок 8" for b, _ in m.buttons)
         )
-        olga.press(listing, button_text="📅 Дата для 8")
+        olga.press(listing, button_text="📅 Срок 8")
         await wait_message(
             running.api, SUPERVISOR_ID, lambda m: "ДД.ММ.ГГГГ" in (m.plain_text or "")
         )
     async with running_bot(tmp_path, REDIS_URL=REDIS_URL) as running:
         olga = running.api.user(SUPERVISOR_ID, first_name="Ольга")
         olga.send_text("15.03.2022")  # the bot restarted, yet remembers it asked for a date
+        ask = await wait_message(
+            running.api, SUPERVISOR_ID, lambda m: "назначить срок" in (m.plain_text or "")
+        )
+        olga.press(ask, button_text="✅ Назначить 15.03.2022")
         done = await wait_message(
             running.api, SUPERVISOR_ID, lambda m: "назначен срок" in (m.plain_text or "")
         )
