@@ -14,7 +14,12 @@ from models.migrate import upgrade
 from services.i18n import BoundTexts
 from services.plan_import.model import ImportProblem
 from services.plan_import.use_cases import apply_import, preview_import
-from services.plans.settings import BadSetting, MunicipalityChanges, change_municipality
+from services.plans.settings import (
+    BadSetting,
+    MunicipalityChanges,
+    change_municipality,
+    quarter_ends_of,
+)
 from services.preview import kind_label, render_preview
 
 
@@ -89,6 +94,7 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
         overdue=args.overdue,
         half_year=args.half_year,
         yearly=args.yearly,
+        quarters=args.quarters,
     )
     async with database(settings) as sessions, sessions() as session:
         municipality = await named_municipality(session, args, settings, t)
@@ -112,6 +118,7 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
                 yearly=municipality.yearly_default,
             )
         )
+        print(t("cli-municipality-quarters", quarters=", ".join(quarter_ends_of(municipality))))
         if redated is not None:
             print(t("cli-municipality-redated", n=redated))
     return 0

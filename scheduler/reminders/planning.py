@@ -128,6 +128,7 @@ async def owed_reminders(
             Assignment.active.is_(True),
             Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.RETURNED]),
             DueDate.due_on.is_not(None),
+            DueDate.outside_plan.is_(False),  # a date outside the plan is never reminded of
             DueDate.removed_at.is_(None),
             Activity.removed_at.is_(None),
         )

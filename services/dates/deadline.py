@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from models.base import DueKind
@@ -22,6 +22,9 @@ class Due:
     due_on: date | None
     starts_on: date | None = None
     is_default: bool = False
+    # An explicit date before the plan was approved or after its period: listed for attention,
+    # no reminders, never overdue («4 квартал 2006 г.» in a plan for 2021–2024).
+    outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,17 @@ YEAR_RE = re.compile(rf"\b({YEAR})\b")
 SCHOOL_YEAR_RE = re.compile(rf"\b({YEAR})\s*[-/]\s*({YEAR}|\d\d)\s*(?:уч\w*|г|гг|год\w*)?")
 SCHOOL_YEAR_WORD_RE = re.compile(r"\bучебн\w*")
 MONTH_OR_DATE_RE = re.compile(rf"\b(?:{MONTH_PATTERN})\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b")
+
+
+def mark_outside(deadline: Deadline, period: PlanPeriod, approved: date | None) -> Deadline:
+    """Mark the dates before the plan's approval (or its start, when approved earlier) or after
+    its end: they stay listed for attention but are never reminded of nor overdue."""
+    first = min(period.start, approved or period.start)
+    dues = tuple(
+        replace(d, outside=True) if d.due_on and not first <= d.due_on <= period.end else d
+        for d in deadline.dues
+    )
+    return replace(deadline, dues=dues) if dues != deadline.dues else deadline
 
 
 def needs_date(original: str, *, understood: bool = True) -> Deadline:

@@ -25,7 +25,7 @@ from services.dates.deadline import (
     named_months,
     needs_date,
 )
-from services.dates.vocabulary import MONTH_RE, ROMAN, month_number
+from services.dates.vocabulary import MONTH_RE, month_number, ordinal_numbers
 
 _PERIOD_WORD = (
     r"(?:учебн\w+\s+|календарн\w+\s+|отчетн\w+\s+|кажд\w+\s+)?"
@@ -128,7 +128,7 @@ def school_quarters(p: Phrase) -> Deadline | None:
     if not _SCHOOL_QUARTER_RE.search(p.text):
         return None
     named = _SCHOOL_QUARTER_ORDINALS.search(p.text)
-    numbers = _ordinals(named.group(1)) if named else []
+    numbers = ordinal_numbers(named.group(1)) if named else []
     windows: list[tuple[date, date]] = []
     for first_year in p.school_years():
         ends = p.cal.school_quarter_days(first_year)
@@ -144,13 +144,6 @@ def school_quarters(p: Phrase) -> Deadline | None:
         if dues:
             return Deadline(p.original, DueKind.WINDOW, dues)
     return from_dates(p.original, DueKind.DATE, [end for _, end in windows])
-
-
-def _ordinals(text: str) -> list[int]:
-    found = []
-    for token in re.findall(r"iv|iii|ii|i|[1-4]|перв|втор|трет|четверт\w+", text):
-        found.append(ROMAN.get(token) or {"перв": 1, "втор": 2, "трет": 3}.get(token, 4))
-    return sorted(set(found))
 
 
 def quarterly(p: Phrase) -> Deadline | None:

@@ -24,7 +24,7 @@ from services.dates.deadline import (
     from_windows,
     needs_date,
 )
-from services.dates.vocabulary import MONTH_PATTERN, ROMAN, YEAR, month_number
+from services.dates.vocabulary import MONTH_PATTERN, YEAR, month_number, ordinal_numbers
 
 _WINDOW_JOIN_RE = re.compile(r"^\s*(?:с\s+)?\S+(?:\s+\S+){0,2}\s+(?:-|по|до)\s+")
 _DAY_RANGE_RE = re.compile(
@@ -108,7 +108,7 @@ def halves(p: Phrase) -> Deadline | None:
     match = _HALF_RE.search(p.text)
     if not match:
         return None
-    numbers = sorted({1 if re.match(r"i$|1|перв", t) else 2 for t in _half_tokens(match.group(1))})
+    numbers = [n for n in ordinal_numbers(match.group(1)) if n <= 2]
     windows = [w for n in numbers for w in _half_windows(p, n)]
     if _HALF_REPORT_RE.search(p.text):
         return from_dates(p.original, DueKind.DATE, [_report_day(p, end) for _, end in windows])
@@ -116,10 +116,6 @@ def halves(p: Phrase) -> Deadline | None:
     if not windows:
         return from_dates(p.original, DueKind.DATE, [])
     return from_windows(p.original, DueKind.WINDOW, windows)
-
-
-def _half_tokens(text: str) -> list[str]:
-    return re.findall(r"ii|i|[12]|перв|втор", text)
 
 
 def _half_windows(p: Phrase, number: int) -> list[tuple[date, date]]:
@@ -162,7 +158,7 @@ def quarter(p: Phrase) -> Deadline | None:
     match = _QUARTER_RE.search(p.text)
     if not match:
         return None
-    numbers = sorted({ROMAN[t] for t in re.findall(r"iv|iii|ii|i|[1-4]", match.group(1))})
+    numbers = ordinal_numbers(match.group(1))
     if "-" in match.group(1) and len(numbers) == 2:
         numbers = list(range(numbers[0], numbers[1] + 1))
     year_match = YEAR_RE.search(p.text)

@@ -37,24 +37,24 @@ YEAR = r"(?:19|20)\d\d"
 # is normalised with them before any rule looks at it, and the PDF-like text reader knows them as
 # deadline words, so «IV кв. 2022», «сент. 2022», «2022-2023 уч. г.» mean the same everywhere.
 ABBREVIATIONS: tuple[tuple[str, str], ...] = (
-    (r"\bуч\.?\s*г(?:ода?)?\b\.?|\bуч\.\s*(?=год)|\bуч\b\.?(?=\s*г)", "учебный год "),
-    (r"\bуч\.", "учебный "),
-    (r"\bкв\b\.?", "квартал"),
-    (r"\bполуг\b\.?", "полугодие"),
-    (r"\bмес\b\.?", "месяц"),
-    (r"\bежемес\b\.?", "ежемесячно"),
-    (r"\bежекв\b\.?", "ежеквартально"),
-    (r"\bянв\b\.?", "январь"),
-    (r"\bфевр?\b\.?", "февраль"),
-    (r"\bмарт?\b\.", "март"),
-    (r"\bапр\b\.?", "апрель"),
-    (r"\bиюн\b\.?", "июнь"),
-    (r"\bиюл\b\.?", "июль"),
-    (r"\bавг\b\.?", "август"),
-    (r"\bсент?\b\.?", "сентябрь"),
-    (r"\bокт\b\.?", "октябрь"),
-    (r"\bнояб?\b\.?", "ноябрь"),
-    (r"\bдек\b\.?", "декабрь"),
+    (r"\bуч\.?\s*г(?:ода?)?\b\.?|\bуч\.\s*(?=год)|\bуч\b\.?(?=\s*г)", r"учебный год "),
+    (r"\bуч\.", r"учебный "),
+    (r"\bкв\b\.?", r"квартал"),
+    (r"\bполуг\b\.?", r"полугодие"),
+    (r"\bмес\b\.?", r"месяц"),
+    (r"\bежемес\b\.?", r"ежемесячно"),
+    (r"\bежекв\b\.?", r"ежеквартально"),
+    (r"\bянв\b\.?", r"январь"),
+    (r"\bфевр?\b\.?", r"февраль"),
+    (r"\bмарт?\b\.", r"март"),
+    (r"\bапр\b\.?", r"апрель"),
+    (r"\bиюн\b\.?", r"июнь"),
+    (r"\bиюл\b\.?", r"июль"),
+    (r"\bавг\b\.?", r"август"),
+    (r"\bсент?\b\.?", r"сентябрь"),
+    (r"\bокт\b\.?", r"октябрь"),
+    (r"\bнояб?\b\.?", r"ноябрь"),
+    (r"\bдек\b\.?", r"декабрь"),
 )
 _ABBREVIATIONS = tuple((re.compile(pattern), word) for pattern, word in ABBREVIATIONS)
 ABBREVIATION_WORDS = (
@@ -67,6 +67,23 @@ HALF = r"полугоди\w*"
 SCHOOL_QUARTER = r"четверт\w*"
 QUARTER = r"квартал\w*"
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# Ordinal words as regex stems, each with its number («первой», «втором», «третья»).
+ORDINAL_STEMS = ((r"перв", 1), (r"втор", 2), (r"трет", 3), (r"четверт\w+", 4))
+_ORDINAL_TOKEN = re.compile(r"iv|iii|ii|i|[1-4]|" + "|".join(stem for stem, _ in ORDINAL_STEMS))
+
+
+def ordinal_numbers(text: str) -> list[int]:
+    """«I, II и IV», «первой и третьей», «1-го» → the numbers named, in order, once each."""
+    found: list[int] = []
+    for token in _ORDINAL_TOKEN.findall(text):
+        number = ROMAN.get(token) or next(
+            (n for stem, n in ORDINAL_STEMS if re.fullmatch(stem + r"\w*", token)), None
+        )
+        if number is not None and number not in found:
+            found.append(number)
+    return sorted(found)
+
+
 ORDINAL = r"(?:iv|iii|ii|i|[1-4])(?:\s*-?\s*(?:й|ый|ое|ом|го|ая|ой))?"
 
 # Words a deadline cell is made of, for telling the deadline column apart from its neighbours

@@ -24,6 +24,8 @@ class Attention(StrEnum):
     UNKNOWN_EXECUTORS = "unknown_executors"  # nobody recognisable is responsible
     PARTLY_UNKNOWN_EXECUTORS = "partly_unknown_executors"  # some executors not recognised
     NO_DEADLINE = "no_deadline"  # the deadline cell is empty
+    # An explicit date before the plan's approval or after its period: no reminders, never late.
+    OUTSIDE_PERIOD = "outside_period"
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import PurePath
 
 from models.base import DueKind, SchoolKind, Target
-from services.dates import Calendar, PlanPeriod, parse_deadline
+from services.dates import Calendar, PlanPeriod, mark_outside, parse_deadline
 from services.names import clean_spaces, name_key
 from services.plan_import.columns import Col
 from services.plan_import.executors import (
@@ -72,9 +72,8 @@ def parse_plan(
             continue
         if not item.text:
             continue
-        activities.append(
-            _activity(item, len(sections) - 1 if sections else None, period, calendar, used_keys)
-        )
+        section_index = len(sections) - 1 if sections else None
+        activities.append(_activity(item, section_index, period, calendar, used_keys, doc_date))
 
     return ParsedPlan(
         title=title,
@@ -109,6 +108,7 @@ def _activity(
     period: PlanPeriod,
     calendar: Calendar,
     used_keys: set[str],
+    approved: date | None = None,
 ) -> ParsedActivity:
     number = item.number or str(len(used_keys) + 1)
     key = number
@@ -119,7 +119,7 @@ def _activity(
     used_keys.add(key)
 
     phrase = item.fields.get(Col.DEADLINE, "")
-    deadline = parse_deadline(phrase, period, calendar)
+    deadline = mark_outside(parse_deadline(phrase, period, calendar), period, approved)
     executors_text = item.fields.get(Col.EXECUTORS, "")
     executors = classify_executors(executors_text)
     address = item.fields.get(Col.ADDRESS) or None
@@ -135,6 +135,8 @@ def _activity(
             attention.append(Attention.NO_DATE_IN_PERIOD)
         else:
             attention.append(Attention.NEEDS_DATE)
+    if any(due.outside for due in deadline.dues):
+        attention.append(Attention.OUTSIDE_PERIOD)
     if not executors.recognised:
         attention.append(Attention.UNKNOWN_EXECUTORS)
     elif executors.unknown:

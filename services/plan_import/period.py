@@ -81,8 +81,17 @@ def detect_period(
     for text in texts:
         found = _period_from_text(text, doc_date, row_dates, today)
         if found:
-            return found
+            return _from_approval(found, doc_date)
     return _inferred(row_dates, doc_date, today)
+
+
+def _from_approval(period: PlanPeriod, doc_date: date | None) -> PlanPeriod:
+    """A plan approved inside its own years («на 2021-2024 годы», approved 31.08.2021) runs
+    from its approval: its repeats start there (no 15.01.2021 report)."""
+    inside = doc_date is not None and period.start < doc_date <= period.end
+    if inside and doc_date is not None and period.kind is PeriodKind.MULTI_YEAR:
+        return PlanPeriod(doc_date, period.end, period.kind)
+    return period
 
 
 def _period_from_text(

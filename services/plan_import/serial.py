@@ -36,7 +36,7 @@ def _deadline_data(deadline: Deadline) -> dict[str, Any]:
         "phrase": deadline.phrase,
         "kind": deadline.kind.value,
         "dues": [
-            [due.kind.value, _day(due.due_on), _day(due.starts_on), due.is_default]
+            [due.kind.value, _day(due.due_on), _day(due.starts_on), due.is_default, due.outside]
             for due in deadline.dues
         ],
         "understood": deadline.understood,
@@ -46,8 +46,14 @@ def _deadline_data(deadline: Deadline) -> dict[str, Any]:
 
 def _deadline(data: dict[str, Any]) -> Deadline:
     dues = tuple(
-        Due(DueKind(kind), _from_day(due_on), _from_day(starts_on), bool(is_default))
-        for kind, due_on, starts_on, is_default in data["dues"]
+        Due(
+            DueKind(kind),
+            _from_day(due_on),
+            _from_day(starts_on),
+            bool(is_default),
+            bool(rest and rest[0]),
+        )
+        for kind, due_on, starts_on, is_default, *rest in data["dues"]
     )
     return Deadline(
         data["phrase"], DueKind(data["kind"]), dues, bool(data["understood"]), tuple(data["notes"])
