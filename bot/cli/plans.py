@@ -36,18 +36,24 @@ def cmd_import(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> i
 async def _import(
     filename: str, data: bytes, args: argparse.Namespace, settings: Settings, t: BoundTexts
 ) -> int:
+    unnamed = (t("municipality-default-name"),)
     async with database(settings) as sessions:
         # Read phase: nothing is written and no lock is held while the operator reads.
         async with sessions() as session:
             municipality = await named_municipality(session, args, settings, t)
             try:
-                preview = await preview_import(session, municipality, filename, data)
+                preview = await preview_import(
+                    session, municipality, filename, data, unnamed=unnamed
+                )
             except ImportProblem as problem:
                 print(t(problem.key, **problem.params), file=sys.stderr)
                 return 1
             await session.rollback()
 
-        print("\n".join(render_preview(t, preview.parsed, preview.changes)))
+        lines = render_preview(
+            t, preview.parsed, preview.changes, municipality_name=preview.proposed_name
+        )
+        print("\n".join(lines))
         print()
         if not (args.yes or ask(t, "cli-confirm-save")):
             print(t("cli-import-cancelled"))
@@ -62,6 +68,7 @@ async def _import(
                 preview.parsed,
                 sha256=preview.sha256,
                 add_schools=add_schools,
+                unnamed=unnamed,
             )
             await session.commit()
     key = "cli-import-created" if applied.created else "cli-import-updated"

@@ -87,7 +87,10 @@ MONTH_OR_DATE_RE = re.compile(rf"\b(?:{MONTH_PATTERN})\b|\b\d{{1,2}}\.\d{{1,2}}\
 
 def mark_outside(deadline: Deadline, period: PlanPeriod, approved: date | None) -> Deadline:
     """Mark the dates before the plan's approval (or its start, when approved earlier) or after
-    its end: they stay listed for attention but are never reminded of nor overdue."""
+    its end: they stay listed for attention but are never reminded of nor overdue. A school-year
+    plan whose approval is not known keeps its August, the month that prepares the year."""
+    if approved is None and period.kind is PeriodKind.SCHOOL_YEAR:
+        approved = period.start.replace(month=8, day=1)
     first = min(period.start, approved or period.start)
     dues = tuple(
         replace(d, outside=True) if d.due_on and not first <= d.due_on <= period.end else d

@@ -20,7 +20,14 @@ _YEARS_RANGE = re.compile(
 _ONE_YEAR = re.compile(rf"\bна\s+{_YEAR}\s*(?:г\.?|год)(?!\w*\s*[-–—/])", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\b")
 _WORD_DATE = re.compile(rf"\b(\d{{1,2}})\s+({MONTH_PATTERN})\s+{_YEAR}", re.IGNORECASE)
-_PLAN_HEADING = re.compile(r"^\W*план\s+мероприятий", re.IGNORECASE)
+# The title forms of published roadmaps: «План мероприятий…», «(Муниципальный) план-график…»,
+# «Дорожная карта реализации…», «План работы … по переходу в эффективный режим…», «Программа…».
+_PLAN_HEADING = re.compile(
+    r"^\W*(?:муниципальн\w+\s+|комплексн\w+\s+)?(?:план\s*[-–—]\s*график\w*|план\s+мероприятий"
+    r"|план\s+(?:работы|действий)\b|дорожн\w+\s+карт\w*|(?:антирисков\w+\s+)?программ\w+"
+    r"\s+(?:антирисков|мероприятий|поддержк|повышени|развити|перехода)\w*)",
+    re.IGNORECASE,
+)
 _STOP_HEADING = re.compile(r"^\W*(?:цел[ьи]|задач|№|n\s*п/п)", re.IGNORECASE)
 
 

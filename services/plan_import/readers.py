@@ -154,7 +154,7 @@ def _document_from_grid(fmt: str, grid: list[list[str]]) -> RawDocument:
 
     for index, row in enumerate(grid[:60]):
         if header_columns(row) is not None:
-            preamble = [" ".join(c for c in r if c.strip()) for r in grid[:index]]
+            preamble = ["\t".join(c for c in r if c.strip()) for r in grid[:index]]
             table = RawTable([[RawCell(c) for c in r] for r in grid[index:]])
             return RawDocument(fmt, preamble, [table])
     raise ImportProblem("import-no-header")
@@ -281,7 +281,7 @@ def _read_xlsx(data: bytes) -> RawDocument:
         grid = _sheet_grid(sheet)
         for index, row in enumerate(grid[:60]):
             if header_columns([cell.text for cell in row]) is not None:
-                preamble = [" ".join(c.text for c in r if c.text.strip()) for r in grid[:index]]
+                preamble = ["\t".join(c.text for c in r if c.text.strip()) for r in grid[:index]]
                 return RawDocument("xlsx", preamble, [RawTable(grid[index:])])
     raise ImportProblem("import-no-header")
 

@@ -111,6 +111,9 @@ def plan_to_data(parsed: ParsedPlan) -> dict[str, Any]:
         "source_name": parsed.source_name,
         "source_format": parsed.source_format,
         "layout": parsed.layout,
+        "approved_by": parsed.approved_by,
+        "municipality_name": parsed.municipality_name,
+        "own_school": parsed.own_school,
     }
 
 
@@ -132,6 +135,9 @@ def plan_from_data(data: dict[str, Any]) -> ParsedPlan:
             source_name=data["source_name"],
             source_format=data["source_format"],
             layout=data["layout"],
+            approved_by=data.get("approved_by"),
+            municipality_name=data.get("municipality_name"),
+            own_school=data.get("own_school"),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"not a parsed plan: {error!r}") from error
