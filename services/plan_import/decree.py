@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from services.names import clean_spaces
-from services.plan_import.executors import looks_like_school
+from services.plan_import.executors import looks_like_school, school_name_in
 
 _DECREE = re.compile(
     r"\b(?:приказ\w*|постановлени\w*|распоряжени\w*|решени\w*)\s+(?!№)(?!от\b)"
@@ -99,12 +99,16 @@ def _body_nominative(body: str) -> str:
     first, _, rest = body.partition(" ")
     for ending, replacement in _BODY_ENDINGS:
         if first.lower().endswith(ending):
-            return f"{first[: -len(ending)]}{replacement} {rest}".strip()
-    return body
+            body = f"{first[: -len(ending)]}{replacement} {rest}".strip()
+            break
+    return body[:1].upper() + body[1:]
 
 
 def _trim(text: str) -> str:
-    return clean_spaces(text).strip(' ,.«»"')[:200]
+    text = clean_spaces(text).strip(" ,.")
+    if text.startswith(("«", '"')) and text.count("«") > text.count("»"):
+        text = text[1:]  # an opening quote left over; a name's closing quote stays
+    return text.strip(" ,.")[:200]
 
 
 def municipality_name(preamble: list[str]) -> str | None:
@@ -144,9 +148,4 @@ def own_school(preamble: list[str], approved_by: str | None, executors: list[str
 
 def _school_name(text: str) -> str:
     """The school's name out of its order's wording («приказом МБОУ «СОШ № 1» г. Кизела»)."""
-    match = re.search(
-        r"((?:МБОУ|МАОУ|МКОУ|МОУ|ГБОУ)\s*[«\"]?[^«»\"]{0,60}?(?:№\s*\d+)?[»\"]?"
-        r"|(?:[А-ЯЁ]{0,6}СОШ|ООШ|НОШ)\s*№\s*\d+)",
-        text,
-    )
-    return _trim(match.group(1) if match else text)
+    return school_name_in(text) or _trim(text)

@@ -106,6 +106,20 @@ _SCHOOL_NAME = re.compile(
 )
 
 
+_NAMED_SCHOOL = re.compile(
+    r"(?:МБОУ|МАОУ|МКОУ|МОУ|ГБОУ|МБОУ\s+ДО)\s*(?:«[^»]{1,60}»|\"[^\"]{1,60}\"|[^,;()«»]{0,40}?№\s*\d+)"
+    r"|\b[А-ЯЁ]{0,6}(?:СОШ|ООШ|НОШ|СКОШ|КСОШИ)[А-ЯЁ]{0,3}\s*№\s*\d+"
+    r"|\b(?:гимнази[яи]|лице[йя]|школ[аы])\s*№\s*\d+",
+    re.IGNORECASE,
+)
+
+
+def school_name_in(text: str) -> str | None:
+    """The school's name inside a phrase («Выездной семинар в ЧСОШ № 2» → «ЧСОШ № 2»)."""
+    found = list(_NAMED_SCHOOL.finditer(clean_spaces(text or "")))
+    return found[-1].group(0).strip(" .,") if found else None
+
+
 def looks_like_school(name: str) -> bool:
     return bool(_SCHOOL_NAME.search(name)) and 2 <= len(name) <= 120
 
@@ -162,6 +176,8 @@ def school_kinds_listed(rows: list[list[str]]) -> list[tuple[str, SchoolKind]]:
                 bracket = re.match(r"^(.+?)\s*\(([^()]+)\)\s*$", part.strip())
                 name, own = (bracket[1], kind_named(bracket[2])) if bracket else (part, None)
                 name = name.strip(" .,:")
+                if bracket:  # «Выездной семинар в ЧСОШ № 2 (ШНОР)»: the name before the bracket
+                    name = school_name_in(name) or name
                 if looks_like_school(name) and (own or kind):
                     found.append((name, own or kind))  # type: ignore[arg-type]
     return found
