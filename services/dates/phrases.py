@@ -34,6 +34,7 @@ RULES: list[Rule] = [
     Rule("half_year", repeats.half_year),
     Rule("quarterly", repeats.quarterly),
     Rule("monthly", repeats.monthly),
+    Rule("school_year_start", repeats.school_year_start),
     Rule("school_year_end", repeats.school_year_end),
     Rule("year_end", repeats.year_end),
     Rule("ongoing", repeats.ongoing),

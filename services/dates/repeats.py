@@ -36,7 +36,7 @@ _RELATIVE_RE = re.compile(
     r"\bпосле\b|\bпо\s+мере\s+поступлени|\bс\s+момента\b|\bсо\s+дня\b|\bнакануне\b|\bпо\s+факту\b"
     rf"|\bпо\s+(?:итогам|результатам|окончании|завершении)\s+(?!{_ORDINALS}{_PERIOD_WORD})"
     r"|\bв\s+течени[ие]\s+(?:\d+|одн\w+|дв\w+|тр\w+|пят\w+|десят\w+)?\s*(?:дн|недел|месяц|рабоч)\w*"
-    r"|\b(?:впр|гиа|огэ|егэ|фиоко|нико|pisa|timss|pirls)\b|\bв\s+сроки\s+проведени"
+    r"|\b(?:впр|гиа|огэ|егэ|фиоко|нико|pisa|timss|pirls)\b|\bв\s+сроки\s+проведени|\bканикул"
 )
 _SCHEDULE_RE = re.compile(r"\bграфик\w*|\bв\s+сроки\b|\bпо\s+срокам\b|\bсогласно\b|\bпо\s+запрос")
 
@@ -55,7 +55,7 @@ _QUARTERLY_RE = re.compile(
     r"|\bпо\s+итогам\s+(?:каждого\s+|отчетного\s+)?квартал\w*"
 )
 _MONTHLY_RE = re.compile(
-    r"\bежемесячн\w*|\bкажд\w+\s+месяц\w*|\bраз\s+в\s+месяц\b|\bпомесячн\w*"
+    r"\bежемесячн\w*|\bкажд\w+\s+месяц\w*|\bраза?\s+в\s+месяц\b|\bпомесячн\w*"
     r"|\bпо\s+итогам\s+(?:каждого\s+|отчетного\s+)?месяц\w*"
 )
 _DAY_OF_MONTH_RE = re.compile(r"\b(\d{1,2})\s*(?:-?\s*(?:го|е))?\s+числ\w*")
@@ -95,7 +95,7 @@ def yearly(p: Phrase) -> Deadline | None:
         month_days = [(month_number(m.group(2)), int(m.group(1))) for m in days]
         dates = [safe_date(y, month, day) for y in period.years for month, day in month_days]
         return from_dates(p.original, DueKind.YEARLY, inside(p, dates))
-    months = named_months(p.text)
+    months = named_months(p.text) or [3 * n for n in _quarters_named(p.text)[-1:]]
     if months:
         return from_dates(p.original, DueKind.YEARLY, month_ends(p, [months[-1]]))
     if _SCHEDULE_RE.search(p.text) or _RELATIVE_RE.search(p.text):
@@ -108,6 +108,14 @@ def yearly(p: Phrase) -> Deadline | None:
         dues = tuple(Due(DueKind.YEARLY, d.due_on, is_default=True) for d in deadline.dues)
         return Deadline(p.original, DueKind.YEARLY, dues, notes=("default_yearly",))
     return deadline
+
+
+_QUARTER_NAMED_RE = re.compile(r"\b((?:iv|iii|ii|i|[1-4])(?:\s*-?\s*(?:й|ый|ом|го))?)\s+квартал")
+
+
+def _quarters_named(text: str) -> list[int]:
+    """«ежегодно, IV квартал» → [4]: the quarters a yearly phrase names."""
+    return [n for m in _QUARTER_NAMED_RE.finditer(text) for n in ordinal_numbers(m.group(1))]
 
 
 def half_year(p: Phrase) -> Deadline | None:
@@ -193,6 +201,21 @@ def year_end(p: Phrase) -> Deadline | None:
         return from_dates(p.original, DueKind.DATE, [date(int(match.group(1)), 12, 31)])
     ends = inside(p, (date(y, 12, 31) for y in p.period.years))
     return from_dates(p.original, DueKind.DATE, ends)
+
+
+_SCHOOL_YEAR_START_RE = re.compile(r"\b(?:(до|к)\s+|в\s+)начал\w*\s+(?:нового\s+)?учебн\w+\s+год")
+
+
+def school_year_start(p: Phrase) -> Deadline | None:
+    """«до начала учебного года» → 1 September; «в начале учебного года» → its September."""
+    match = _SCHOOL_YEAR_START_RE.search(p.text)
+    if not match:
+        return None
+    if match.group(1):
+        days = [date(y, 9, 1) for y in p.school_years()]
+    else:
+        days = [month_end(y, 9) for y in p.school_years()]
+    return from_dates(p.original, DueKind.DATE, inside(p, days))
 
 
 def school_year_end(p: Phrase) -> Deadline | None:

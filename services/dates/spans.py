@@ -26,6 +26,8 @@ from services.dates.deadline import (
 )
 from services.dates.vocabulary import MONTH_PATTERN, YEAR, month_number, ordinal_numbers
 
+_DAY_DOT_MONTH_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?![\d.]*\d)")
+_FROM_MONTH_TO_RE = re.compile(rf"\bс\s+({MONTH_PATTERN})\s+по\s+")
 _WINDOW_JOIN_RE = re.compile(r"^\s*(?:с\s+)?\S+(?:\s+\S+){0,2}\s+(?:-|по|до)\s+")
 _DAY_RANGE_RE = re.compile(
     rf"\b(?:с\s+)?(\d{{1,2}})\s*(?:-|по)\s*(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+({YEAR}))?\b"
@@ -84,6 +86,10 @@ def _days_in(text: str) -> list[tuple[int, int, int | None, int]]:
         year = match.group(3)
         full = int(year) + (2000 if len(year) == 2 else 0)
         found.append((int(match.group(1)), int(match.group(2)), full, match.start()))
+    for match in _DAY_DOT_MONTH_RE.finditer(text):  # «до 01.10», «30.09»: no year written
+        day, month = int(match.group(1)), int(match.group(2))
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            found.append((day, month, None, match.start()))
     for match in DAY_MONTH_RE.finditer(text):
         year = int(match.group(3)) if match.group(3) else None
         found.append((int(match.group(1)), month_number(match.group(2)), year, match.start()))
@@ -215,8 +221,8 @@ def until_year(p: Phrase) -> Deadline | None:
 
 
 def bare_year(p: Phrase) -> Deadline | None:
-    """«2022»: due on its last day."""
-    year = YEAR_RE.fullmatch(p.text)
+    """«2022», «в 2023 году»: due on its last day."""
+    year = re.fullmatch(rf"(?:(?:в|на)\s+)?({YEAR})", p.text)
     if not year:
         return None
     return from_dates(p.original, DueKind.DATE, [date(int(year.group(1)), 12, 31)])
@@ -246,7 +252,7 @@ def _month_tokens(text: str) -> list[_MonthToken]:
 
 
 def _month_dues(text: str, p: Phrase) -> tuple[list[Due], tuple[str, ...]] | None:
-    tokens = _month_tokens(text)
+    tokens = _month_tokens(_FROM_MONTH_TO_RE.sub(r"\1 - ", text))  # «с сентября по май»
     if not tokens:
         return None
     notes: list[str] = []
