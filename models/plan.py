@@ -16,10 +16,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from models.base import ActivityKind, Base, DueKind, Target, UTCDateTime, enum_column, utcnow
 
 DEFAULT_HALF_YEAR_DATES = ["01-15", "06-10"]
+DEFAULT_QUARTER_ENDS = ["10-31", "12-31", "03-31", "05-31"]
 DEFAULT_REMINDER_OFFSETS = [7, 3, 1, 0]
 
 
@@ -34,6 +36,10 @@ class Municipality(Base):
     # "MM-DD" of the half-year analytical reports (15 January, 10 June by default).
     half_year_dates: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: list(DEFAULT_HALF_YEAR_DATES)
+    )
+    # "MM-DD" of the ends of the school quarters (четверти), September first; NULL = defaults.
+    quarter_ends: Mapped[list[str] | None] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_QUARTER_ENDS)
     )
     # Days before a due date on which a reminder goes out (0 = on the day).
     reminder_offsets: Mapped[list[int]] = mapped_column(
@@ -156,6 +162,9 @@ class DueDate(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     # True when a supervisor set this date; a re-import of the same phrase keeps it.
     set_manually: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True for an explicit date outside the plan (before its approval, after its period): shown
+    # for attention, never reminded of, never overdue.
+    outside_plan: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     activity: Mapped[Activity] = relationship(back_populates="due_dates")

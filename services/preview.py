@@ -114,12 +114,15 @@ def render_preview(
     *,
     html_mode: bool = False,
     show_rows: bool = True,
+    municipality_name: str | None = None,
 ) -> list[str]:
-    """The preview as lines: plain text for a terminal, HTML (``html_mode``) for a chat."""
+    """The preview as lines: plain text for a terminal, HTML (``html_mode``) for a chat;
+    ``municipality_name``: the name the decree gives, proposed for a municipality with none."""
     m = Markup(html_mode)
     lines = [
         m.bold(t("preview-title", title=m.esc(shorten(parsed.title, 300)))),
         t("preview-file", file=m.esc(parsed.source_name), period=period_label(t, parsed.period)),
+        *_decree_lines(t, m, parsed, municipality_name),
         _counts_line(t, parsed),
     ]
     if changes is not None and changes.is_update:
@@ -133,6 +136,24 @@ def render_preview(
         )
         lines.append("")
         lines.append(t("preview-schools", schools=named))
+    return lines
+
+
+def _decree_lines(
+    t: Translator, m: Markup, parsed: ParsedPlan, municipality_name: str | None
+) -> list[str]:
+    """Who approved the plan and when, the municipality's name it gives, a school's own plan."""
+    lines = []
+    body = m.esc(shorten(parsed.approved_by, 200)) if parsed.approved_by else None
+    day = t.date(parsed.document_date) if parsed.document_date else None
+    if body and day:
+        lines.append(t("preview-approved", body=body, date=day))
+    elif body or day:
+        lines.append(t("preview-approved-by", body=body or day))
+    if municipality_name:
+        lines.append(t("preview-municipality-name", name=m.esc(municipality_name)))
+    if parsed.own_school:
+        lines.append(t("preview-own-school", school=m.esc(parsed.own_school)))
     return lines
 
 
@@ -204,7 +225,14 @@ def _attention_lines(t: Translator, m: Markup, parsed: ParsedPlan) -> list[str]:
 def import_preview_messages(t: Translator, preview: ImportPreview) -> list[str]:
     """The preview as chat messages (HTML): the last one offers the new schools the plan names
     and asks whether to save."""
-    chunks = chunk_lines(render_preview(t, preview.parsed, preview.changes, html_mode=True))
+    lines = render_preview(
+        t,
+        preview.parsed,
+        preview.changes,
+        html_mode=True,
+        municipality_name=preview.proposed_name,
+    )
+    chunks = chunk_lines(lines)
     if preview.new_schools:
         named = ", ".join(
             f"{Markup(True).esc(s.name)} ({kind_label(t, s.kind)})" for s in preview.new_schools

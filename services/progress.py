@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Activity, Assignment, AssignmentStatus, DueDate, Role, School, SchoolKind, User
@@ -164,9 +164,9 @@ async def _count_rows(
     period: tuple[date, date] | None,
 ) -> list[tuple[int, AssignmentStatus, int, int, int]]:
     """(school id, status, late 0/1, undated 0/1, how many) over the active assignments."""
-    is_late = case((DueDate.due_on < today, literal_column("1")), else_=literal_column("0")).label(
-        "late"
-    )
+    # A date outside the plan («4 квартал 2006» in a 2021–2024 plan) is never overdue.
+    late_when = and_(DueDate.due_on < today, DueDate.outside_plan.is_(False))
+    is_late = case((late_when, literal_column("1")), else_=literal_column("0")).label("late")
     undated = case(
         (DueDate.due_on.is_(None), literal_column("1")), else_=literal_column("0")
     ).label("undated")

@@ -65,12 +65,15 @@ def number_key(number: str) -> tuple[int | str, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.#]", number) if p)
 
 
-def task_state(status: AssignmentStatus, due_on: date | None, today: date) -> TaskState:
+def task_state(
+    status: AssignmentStatus, due_on: date | None, today: date, *, outside_plan: bool = False
+) -> TaskState:
+    """Where a task stands; a date outside the plan (``outside_plan``) is never overdue."""
     if status is AssignmentStatus.ACCEPTED:
         return TaskState.ACCEPTED
     if status is AssignmentStatus.SUBMITTED:
         return TaskState.SUBMITTED
-    if due_on is not None and due_on < today:
+    if due_on is not None and due_on < today and not outside_plan:
         return TaskState.OVERDUE
     if status is AssignmentStatus.RETURNED:
         return TaskState.RETURNED
@@ -100,7 +103,7 @@ def _item(assignment: Assignment, due: DueDate, activity: Activity, today: date)
         due_on=due.due_on,
         starts_on=due.starts_on,
         status=assignment.status,
-        state=task_state(assignment.status, due.due_on, today),
+        state=task_state(assignment.status, due.due_on, today, outside_plan=due.outside_plan),
     )
 
 

@@ -45,6 +45,7 @@ from tests.fakes import DEFAULT_PHOTO, FakeBotAPI, FakeUser, SentMessage
 from tests.harness import SUPERVISOR_ID, RunningBot, containing, running_bot, wait_message
 from tests.harness import with_button as has_button
 from tests.journeys import IN_THE_SCHOOL_YEAR, import_seed, invite_token, join, supervisor
+from tests.layouts import Layout, build_pdf
 
 # Two weeks later (05.10.2021 in Chita): activities 3, 4, 11 (30.09) and 6 (01.10) are overdue.
 AFTER_THE_DEADLINES = "2021-10-05 03:00:00+00:00"
@@ -311,11 +312,18 @@ async def test_bad_plan_files_get_a_clear_answer_and_nothing_is_saved(tmp_path):
         olga = supervisor(running)
         t = running.texts.for_locale("ru")
         cases = [
+            # A scan (pages as pictures) is answered; a PDF with text is read (issue 11).
+            (
+                "plan.pdf",
+                build_pdf(Layout([], [["№"]]), text=False),
+                "application/pdf",
+                "import-pdf",
+            ),
             (
                 "plan.pdf",
                 b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n",
                 "application/pdf",
-                "import-pdf",
+                "import-corrupt",
             ),
             ("plan.docx", seed_003_docx()[:3000], DOCX_MIME, "import-corrupt"),
             ("plan.docx", b"Just some text, not a Word file", DOCX_MIME, "import-corrupt"),

@@ -76,7 +76,7 @@ def test_a_new_rule_is_one_entry_in_the_table(monkeypatch):
     monkeypatch.setattr("services.dates.phrases.RULES", [*RULES, Rule("new_year", new_year)])
     deadline = parse_deadline("к Новому году", period)
     assert deadline.understood and deadline.dates == [date(2021, 12, 31)]
-    assert [rule.name for rule in RULES][:3] == ["yearly", "explicit_days", "half_year"]
+    assert [rule.name for rule in RULES][:3] == ["relative", "yearly", "explicit_days"]
 
 
 def test_school_half_years_a_period_touches():

@@ -169,7 +169,7 @@ PRODUCT_PHRASES = [
     ("Согласно дорожной карте по реализации процедур МСОКО", DueKind.NEEDS_DATE, [], None),
     ("План работы ММС", DueKind.NEEDS_DATE, [], None),
     ("по мере необходимости", DueKind.NEEDS_DATE, [], None),
-    ("I квартал 2021", DueKind.DATE, [D(2021, 3, 31)], None),
+    ("I квартал 2021", DueKind.WINDOW, [D(2021, 3, 31)], D(2021, 1, 1)),
     (
         "ежеквартально",
         DueKind.DATE,

@@ -49,6 +49,7 @@ def _add_plans(commands: argparse._SubParsersAction, t: BoundTexts) -> None:
     muni.add_argument("--overdue", metavar="1,7", help=t("cli-overdue-help"))
     muni.add_argument("--half-year", metavar="01-15,06-10", help=t("cli-half-year-help"))
     muni.add_argument("--yearly", metavar="12-20", help=t("cli-yearly-help"))
+    muni.add_argument("--quarters", metavar="10-31,12-31,03-31,05-31", help=t("cli-quarters-help"))
 
 
 def _add_people_and_reminders(commands: argparse._SubParsersAction, t: BoundTexts) -> None:

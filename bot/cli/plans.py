@@ -14,7 +14,12 @@ from models.migrate import upgrade
 from services.i18n import BoundTexts
 from services.plan_import.model import ImportProblem
 from services.plan_import.use_cases import apply_import, preview_import
-from services.plans.settings import BadSetting, MunicipalityChanges, change_municipality
+from services.plans.settings import (
+    BadSetting,
+    MunicipalityChanges,
+    change_municipality,
+    quarter_ends_of,
+)
 from services.preview import kind_label, render_preview
 
 
@@ -31,18 +36,24 @@ def cmd_import(args: argparse.Namespace, settings: Settings, t: BoundTexts) -> i
 async def _import(
     filename: str, data: bytes, args: argparse.Namespace, settings: Settings, t: BoundTexts
 ) -> int:
+    unnamed = (t("municipality-default-name"),)
     async with database(settings) as sessions:
         # Read phase: nothing is written and no lock is held while the operator reads.
         async with sessions() as session:
             municipality = await named_municipality(session, args, settings, t)
             try:
-                preview = await preview_import(session, municipality, filename, data)
+                preview = await preview_import(
+                    session, municipality, filename, data, unnamed=unnamed
+                )
             except ImportProblem as problem:
                 print(t(problem.key, **problem.params), file=sys.stderr)
                 return 1
             await session.rollback()
 
-        print("\n".join(render_preview(t, preview.parsed, preview.changes)))
+        lines = render_preview(
+            t, preview.parsed, preview.changes, municipality_name=preview.proposed_name
+        )
+        print("\n".join(lines))
         print()
         if not (args.yes or ask(t, "cli-confirm-save")):
             print(t("cli-import-cancelled"))
@@ -57,6 +68,7 @@ async def _import(
                 preview.parsed,
                 sha256=preview.sha256,
                 add_schools=add_schools,
+                unnamed=unnamed,
             )
             await session.commit()
     key = "cli-import-created" if applied.created else "cli-import-updated"
@@ -89,6 +101,7 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
         overdue=args.overdue,
         half_year=args.half_year,
         yearly=args.yearly,
+        quarters=args.quarters,
     )
     async with database(settings) as sessions, sessions() as session:
         municipality = await named_municipality(session, args, settings, t)
@@ -112,6 +125,7 @@ async def _municipality(args: argparse.Namespace, settings: Settings, t: BoundTe
                 yearly=municipality.yearly_default,
             )
         )
+        print(t("cli-municipality-quarters", quarters=", ".join(quarter_ends_of(municipality))))
         if redated is not None:
             print(t("cli-municipality-redated", n=redated))
     return 0

@@ -66,7 +66,9 @@ async def on_plan_file(
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
     municipality = await municipality_of(session, user)
-    preview = await preview_import(session, municipality, name, buffer.getvalue())
+    preview = await preview_import(
+        session, municipality, name, buffer.getvalue(), unnamed=(t("municipality-default-name"),)
+    )
     pending_imports.keep(preview.sha256, preview.parsed)
     await state.set_state(ImportStates.preview)
     await state.set_data({"import": {"sha": preview.sha256, "name": name}})
@@ -115,6 +117,7 @@ async def on_import_button(
         add_schools=callback_data.action == "schools",
         invite_coordinators=True,
         actor_id=user.id,
+        unnamed=(t("municipality-default-name"),),
     )
     await state.clear()
     await persist_before_io(session, "the saved plan before its pending file is removed")

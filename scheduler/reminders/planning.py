@@ -129,6 +129,7 @@ async def owed_reminders(
             live_assignment(),
             Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.RETURNED]),
             DueDate.due_on.is_not(None),
+            DueDate.outside_plan.is_(False),  # a date outside the plan is never reminded of
         )
     )
     candidates = []

@@ -22,6 +22,7 @@ from services.dates.calendar import (
     school_half_years,
 )
 from services.dates.days import parse_day
+from services.dates.deadline import mark_outside
 from services.dates.phrases import RULES, Deadline, Due, Phrase, Rule, parse_deadline
 from services.dates.vocabulary import (
     DEADLINE_WORDS,
@@ -44,6 +45,7 @@ __all__ = [
     "PlanPeriod",
     "Rule",
     "fold",
+    "mark_outside",
     "month_day",
     "month_end",
     "month_number",

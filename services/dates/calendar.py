@@ -10,6 +10,14 @@ from datetime import date
 from enum import StrEnum
 
 LEAP_YEAR = 2024  # a «MM-DD» is checked against a leap year, so 02-29 is allowed
+SCHOOL_YEAR_FIRST_MONTH = 9
+DEFAULT_QUARTER_ENDS = ((10, 31), (12, 31), (3, 31), (5, 31))
+
+
+def school_order(month_day_pair: tuple[int, int]) -> tuple[int, int, int]:
+    """Sort key putting September first: a school year's months in their order."""
+    month, day = month_day_pair
+    return (month < SCHOOL_YEAR_FIRST_MONTH, month, day)
 
 
 class PeriodKind(StrEnum):
@@ -50,14 +58,31 @@ class Calendar:
     yearly_default: tuple[int, int] = (12, 20)
     half_year_dates: tuple[tuple[int, int], ...] = ((1, 15), (6, 10))
     school_year_end: tuple[int, int] = (5, 31)
+    # The ends of the school quarters (четверти), in school-year order from September.
+    quarter_ends: tuple[tuple[int, int], ...] = DEFAULT_QUARTER_ENDS
 
     @classmethod
-    def from_strings(cls, yearly_default: str, half_year_dates: Iterable[str]) -> Calendar:
+    def from_strings(
+        cls,
+        yearly_default: str,
+        half_year_dates: Iterable[str],
+        quarter_ends: Iterable[str] | None = None,
+    ) -> Calendar:
         """From the municipality's «MM-DD» strings. Raises ValueError on a date that is none."""
+        quarters = [month_day(v) for v in quarter_ends or ()]
         return cls(
             yearly_default=month_day(yearly_default),
             half_year_dates=tuple(sorted(month_day(v) for v in half_year_dates)),
+            quarter_ends=tuple(sorted(quarters, key=school_order)) or DEFAULT_QUARTER_ENDS,
         )
+
+    def school_quarter_days(self, first_year: int) -> list[date]:
+        """The ends of the quarters of the school year that starts in ``first_year``."""
+        return [
+            day
+            for month, dom in self.quarter_ends
+            if (day := safe_date(first_year + (month < SCHOOL_YEAR_FIRST_MONTH), month, dom))
+        ]
 
     def half_year_days(self, start: date, end: date) -> list[date]:
         """The half-year report dates from ``start`` to ``end`` (both included), in order."""

@@ -62,6 +62,7 @@ async def collect_assignments(
             Activity.number,
             Activity.text,
             Activity.kind,
+            DueDate.outside_plan,
         )
         .join(DueDate, DueDate.id == Assignment.due_date_id)
         .join(Activity, Activity.id == DueDate.activity_id)
@@ -71,7 +72,7 @@ async def collect_assignments(
         )
     )
     rows: dict[int, AssignmentRow] = {}
-    for aid, sid, status, due_on, starts_on, number, text, kind in (
+    for aid, sid, status, due_on, starts_on, number, text, kind, outside in (
         await session.execute(query)
     ).all():
         if not scope.options.keeps_assignment(due_on):
@@ -87,7 +88,7 @@ async def collect_assignments(
             due_on,
             starts_on,
             status,
-            task_state(status, due_on, scope.today),
+            task_state(status, due_on, scope.today, outside_plan=outside),
         )
     return rows
 

@@ -11,6 +11,7 @@ class Col(StrEnum):
     TEXT = "text"
     EXECUTORS = "executors"
     DEADLINE = "deadline"
+    START = "start"  # «начало» under a merged «Сроки»: the window's first day
     RESULT = "result"
     TASK = "task"
     ADDRESS = "address"
@@ -20,17 +21,24 @@ class Col(StrEnum):
 _PATTERNS: tuple[tuple[Col, re.Pattern[str]], ...] = tuple(
     (col, re.compile(pattern))
     for col, pattern in (
-        (Col.NUMBER, r"№|(?<![а-яa-z])n\s*п/п|\bп/п\b|^номер\b|^no\.?$"),
-        (Col.EXECUTORS, r"ответствен|исполнител|кто\s+выполня"),
+        (
+            Col.NUMBER,
+            r"№|(?<![а-яa-z])[nн]\s*п\s*[/.]\s*п\b\.?|\bп\s*[/.]\s*п\b|^номер\b|^no\.?$",
+        ),
+        (Col.EXECUTORS, r"ответствен|исполнител|кто\s+(?:выполня|отвеча|делает)"),
         (Col.DEADLINE, r"срок|\bдата\b|\bдаты\b|период\w*\s+(?:исполн|реализ|провед)|\bкогда\b"),
         (
             Col.RESULT,
-            r"результат|показател|ожидаем|форма\s+(?:отч[её]т|представлен|подтвержд)"
-            r"|итогов\w*\s+документ|\bпродукт",
+            r"результат|показател|ожидаем|форма\s+(?:отч[её]т|представлен|подтвержд|заверш)"
+            r"|итогов\w*\s+документ|\bпродукт|^выход\w*|что\s+(?:получ|будет|должно)",
         ),
         (Col.TASK, r"\bзадач"),
         (Col.ADDRESS, r"адресн|целев\w*\s+(?:групп|аудитор)|\bучастник|для\s+каких"),
-        (Col.TEXT, r"мероприяти|наименовани|содержани|\bдействи|направлени|вид\w*\s+работ"),
+        (
+            Col.TEXT,
+            r"мероприяти|наименовани|содержани|\bдействи|направлени|вид\w*\s+работ"
+            r"|что\s+(?:делаем|сделать|будем\s+делать|нужно\s+сделать)",
+        ),
     )
 )
 
@@ -89,7 +97,7 @@ def find_flow_header(lines: list[str]) -> tuple[int, int] | None:
     """Where a header laid out one word-group per line starts and ends (seed 002)."""
     for start, line in enumerate(lines):
         stripped = line.strip().lower()
-        if not (stripped.startswith("№") or re.match(r"^n\s*п/п", stripped)):
+        if not (stripped.startswith("№") or re.match(r"^[nн]\s*п\s*[/.]\s*п", stripped)):
             continue
         end = start + 1
         while end < len(lines) and end - start < 40 and not _ROW_START.match(lines[end]):

@@ -24,6 +24,8 @@ class Attention(StrEnum):
     UNKNOWN_EXECUTORS = "unknown_executors"  # nobody recognisable is responsible
     PARTLY_UNKNOWN_EXECUTORS = "partly_unknown_executors"  # some executors not recognised
     NO_DEADLINE = "no_deadline"  # the deadline cell is empty
+    # An explicit date before the plan's approval or after its period: no reminders, never late.
+    OUTSIDE_PERIOD = "outside_period"
 
 
 @dataclass
@@ -70,8 +72,13 @@ class ParsedPlan:
     activities: list[ParsedActivity]
     proposed_schools: list[ProposedSchool]
     source_name: str
-    source_format: str  # "docx" | "xlsx" | "txt" | "csv"
+    source_format: str  # "docx" | "xlsx" | "txt" | "csv" | "pdf" | "odt"
     layout: str  # "cells" or "flow" (text laid out like a PDF)
+    # From the decree: who approved it, the municipality it names (nominative), and the school
+    # whose own plan it is (every row goes to that school).
+    approved_by: str | None = None
+    municipality_name: str | None = None
+    own_school: str | None = None
 
     @property
     def needing_attention(self) -> list[ParsedActivity]:

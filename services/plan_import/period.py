@@ -20,7 +20,14 @@ _YEARS_RANGE = re.compile(
 _ONE_YEAR = re.compile(rf"\bна\s+{_YEAR}\s*(?:г\.?|год)(?!\w*\s*[-–—/])", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\b")
 _WORD_DATE = re.compile(rf"\b(\d{{1,2}})\s+({MONTH_PATTERN})\s+{_YEAR}", re.IGNORECASE)
-_PLAN_HEADING = re.compile(r"^\W*план\s+мероприятий", re.IGNORECASE)
+# The title forms of published roadmaps: «План мероприятий…», «(Муниципальный) план-график…»,
+# «Дорожная карта реализации…», «План работы … по переходу в эффективный режим…», «Программа…».
+_PLAN_HEADING = re.compile(
+    r"^\W*(?:муниципальн\w+\s+|комплексн\w+\s+)?(?:план\s*[-–—]\s*график\w*|план\s+мероприятий"
+    r"|план\s+(?:работы|действий)\b|дорожн\w+\s+карт\w*|антирисков\w+\s+программ\w*"
+    r"|программ\w+\s+(?:антирисков|мероприятий|поддержк|повышени|развити|перехода)\w*)",
+    re.IGNORECASE,
+)
 _STOP_HEADING = re.compile(r"^\W*(?:цел[ьи]|задач|№|n\s*п/п)", re.IGNORECASE)
 
 
@@ -81,8 +88,17 @@ def detect_period(
     for text in texts:
         found = _period_from_text(text, doc_date, row_dates, today)
         if found:
-            return found
+            return _from_approval(found, doc_date)
     return _inferred(row_dates, doc_date, today)
+
+
+def _from_approval(period: PlanPeriod, doc_date: date | None) -> PlanPeriod:
+    """A plan approved inside its own years («на 2021-2024 годы», approved 31.08.2021) runs
+    from its approval: its repeats start there (no 15.01.2021 report)."""
+    inside = doc_date is not None and period.start < doc_date <= period.end
+    if inside and doc_date is not None and period.kind is PeriodKind.MULTI_YEAR:
+        return PlanPeriod(doc_date, period.end, period.kind)
+    return period
 
 
 def _period_from_text(

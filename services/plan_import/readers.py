@@ -1,8 +1,10 @@
 """Read a plan file into text: the preamble before the table and the table's raw cells.
 
-Formats: .docx (python-docx), .xlsx (openpyxl), .txt and .csv as the seeds are written (a
-tab-separated table, or text laid out like a PDF with no cell structure at all). Anything else,
-and anything broken, is refused with an :class:`ImportProblem` that says what to send instead.
+Formats: .docx (python-docx), .xlsx (openpyxl), .odt (:mod:`~services.plan_import.read_odt`),
+.pdf with a text layer (:mod:`~services.plan_import.read_pdf`), .txt and .csv as the seeds are
+written (a tab-separated table, or text laid out like a PDF with no cell structure at all).
+Anything else, and anything broken, is refused with an :class:`ImportProblem` that says what to
+send instead.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import csv
 import io
 import logging
 import zipfile
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
 
 from services.messenger import MB, TELEGRAM
 from services.plan_import.model import ImportProblem
+from services.plan_import.raw import RawCell, RawDocument, RawTable
+
+__all__ = ["SUPPORTED", "RawCell", "RawDocument", "RawTable", "read_document", "read_text"]
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +32,7 @@ MAX_COLUMNS = 40  # wider than any plan; a larger merge is a broken or hostile f
 
 _CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: .doc/.xls or an encrypted file
 _ZIP_SIGNATURE = b"PK\x03\x04"
-SUPPORTED = (".docx", ".xlsx", ".txt", ".csv")
-
-
-@dataclass
-class RawCell:
-    text: str
-    span: int = 1  # grid columns the cell covers (a merged section row spans them all)
-    from_above: bool = False  # continues a vertically merged cell of the row above
-
-
-@dataclass
-class RawTable:
-    rows: list[list[RawCell]] = field(default_factory=list)
-
-
-@dataclass
-class RawDocument:
-    format: str
-    preamble: list[str]
-    tables: list[RawTable]
-    # Lines after the header when the table has no cell structure (seed 002, a PDF turned
-    # into text); ``header_lines`` are the lines of its header.
-    flow_lines: list[str] | None = None
-    header_lines: list[str] | None = None
+SUPPORTED = (".docx", ".xlsx", ".txt", ".csv", ".pdf", ".odt")
 
 
 def read_document(filename: str, data: bytes) -> RawDocument:
@@ -75,11 +56,29 @@ def read_document(filename: str, data: bytes) -> RawDocument:
         if suffix == ".csv":
             return _read_csv(text)
         return read_text(text)
-    if suffix in (".doc", ".xls", ".rtf", ".odt", ".ods"):
-        raise ImportProblem("import-old-format", suffix=suffix)
     if suffix == ".pdf":
-        raise ImportProblem("import-pdf")
+        return _read_pdf(data)
+    if suffix == ".odt":
+        from services.plan_import.read_odt import read_odt
+
+        return read_odt(_check_zip(data))
+    if suffix in (".doc", ".xls", ".rtf", ".ods"):
+        raise ImportProblem("import-old-format", suffix=suffix)
     raise ImportProblem("import-unsupported", suffix=suffix or "—")
+
+
+def _read_pdf(data: bytes) -> RawDocument:
+    """A PDF's ruled tables go through the table reader; without them its text goes through the
+    reader of text laid out like a PDF."""
+    from services.plan_import.columns import header_columns
+    from services.plan_import.read_pdf import read_pdf
+
+    content = read_pdf(data)
+    if any(header_columns([c.text for c in row]) for t in content.tables for row in t.rows[:12]):
+        return RawDocument("pdf", content.preamble, content.tables)
+    document = read_text(content.text)
+    document.format = "pdf"
+    return document
 
 
 def _decode(data: bytes) -> str:
@@ -154,7 +153,7 @@ def _document_from_grid(fmt: str, grid: list[list[str]]) -> RawDocument:
 
     for index, row in enumerate(grid[:60]):
         if header_columns(row) is not None:
-            preamble = [" ".join(c for c in r if c.strip()) for r in grid[:index]]
+            preamble = ["\t".join(c for c in r if c.strip()) for r in grid[:index]]
             table = RawTable([[RawCell(c) for c in r] for r in grid[index:]])
             return RawDocument(fmt, preamble, [table])
     raise ImportProblem("import-no-header")
@@ -281,7 +280,7 @@ def _read_xlsx(data: bytes) -> RawDocument:
         grid = _sheet_grid(sheet)
         for index, row in enumerate(grid[:60]):
             if header_columns([cell.text for cell in row]) is not None:
-                preamble = [" ".join(c.text for c in r if c.text.strip()) for r in grid[:index]]
+                preamble = ["\t".join(c.text for c in r if c.text.strip()) for r in grid[:index]]
                 return RawDocument("xlsx", preamble, [RawTable(grid[index:])])
     raise ImportProblem("import-no-header")
 

@@ -16,9 +16,12 @@ from services.plan_import.columns import Col, header_columns
 from services.plan_import.model import ImportProblem
 from services.plan_import.readers import RawCell, RawTable
 
-FIELDS = (Col.TEXT, Col.EXECUTORS, Col.DEADLINE, Col.RESULT, Col.TASK, Col.ADDRESS)
+FIELDS = (Col.TEXT, Col.EXECUTORS, Col.DEADLINE, Col.START, Col.RESULT, Col.TASK, Col.ADDRESS)
 
 _NUMBER = re.compile(r"^(\d{1,4}(?:\.\d{1,3})*)\.?$")
+# The second row of a two-row header: «начало | окончание» under a merged «Сроки».
+_SUB_START = re.compile(r"^(?:дата\s+|срок\s+)?(?:начал\w*|с|от)$", re.IGNORECASE)
+_SUB_END = re.compile(r"^(?:дата\s+|срок\s+)?(?:окончани\w*|завершени\w*|по|до)$", re.IGNORECASE)
 _SECTION_TITLE = re.compile(
     r"^(?:раздел\s+)?((?:\d{1,2}|[IVXLC]{1,6}))[.)]\s*(\S.*)$", re.IGNORECASE
 )
@@ -121,6 +124,7 @@ def _grid_row(
 def items_from_tables(tables: list[RawTable]) -> tuple[list[Col], list[Item]]:
     """All tables of a document that continue the plan's table, as one list of items."""
     cols: list[Col] | None = None
+    header_cols: list[Col] = []
     starts: list[int] = []
     items: list[Item] = []
     for table in tables:
@@ -139,11 +143,49 @@ def items_from_tables(tables: list[RawTable]) -> tuple[list[Col], list[Item]]:
             body = rows
         else:
             body = rows[header_at + 1 :]
+            header_cols = cols
+            if body and (split := _sub_header(body[0], cols, starts)) is not None:
+                cols, starts = split
+                body = body[1:]
         assert cols is not None
+        body = [row for row in body if not _repeated_header(row, header_cols)]
         _assemble(body, cols, starts, items)
     if cols is None:
         raise ImportProblem("import-no-header")
     return cols, items
+
+
+def _sub_header(
+    row: list[RawCell], cols: list[Col], starts: list[int]
+) -> tuple[list[Col], list[int]] | None:
+    """A second header row under the first («начало | окончание» under a merged «Сроки»): the
+    finer columns it makes, or None when the row is not one."""
+    texts = [clean_cell(c.text) for c in row]
+    own = [t for c, t in zip(row, texts, strict=True) if t and not c.from_above]
+    if not any(_SUB_START.match(t) or _SUB_END.match(t) for t in own):
+        return None
+    if any(parse_number(t) or len(t.split()) > 3 for t in own):
+        return None
+    sub_starts = _starts(row)
+    sub_cols: list[Col] = []
+    for cell, text, column in zip(row, texts, sub_starts, strict=True):
+        parent = cols[max((i for i, s in enumerate(starts) if s <= column), default=0)]
+        if not cell.from_above and _SUB_START.match(text):
+            sub_cols.append(Col.START)
+        elif not cell.from_above and _SUB_END.match(text):
+            sub_cols.append(Col.DEADLINE)
+        else:
+            sub_cols.append(parent if parent is not Col.DEADLINE else Col.OTHER)
+    return sub_cols, sub_starts
+
+
+def _repeated_header(row: list[RawCell], header_cols: list[Col]) -> bool:
+    """The header (or its second row) repeated on a later page."""
+    texts = [clean_cell(c.text) for c in row]
+    if header_cols and header_columns(texts) == header_cols:
+        return True
+    own = [t for c, t in zip(row, texts, strict=True) if t and not c.from_above]
+    return bool(own) and all(_SUB_START.match(t) or _SUB_END.match(t) for t in own)
 
 
 def _starts(row: list[RawCell]) -> list[int]:

@@ -36,7 +36,7 @@ def _deadline_data(deadline: Deadline) -> dict[str, Any]:
         "phrase": deadline.phrase,
         "kind": deadline.kind.value,
         "dues": [
-            [due.kind.value, _day(due.due_on), _day(due.starts_on), due.is_default]
+            [due.kind.value, _day(due.due_on), _day(due.starts_on), due.is_default, due.outside]
             for due in deadline.dues
         ],
         "understood": deadline.understood,
@@ -46,8 +46,14 @@ def _deadline_data(deadline: Deadline) -> dict[str, Any]:
 
 def _deadline(data: dict[str, Any]) -> Deadline:
     dues = tuple(
-        Due(DueKind(kind), _from_day(due_on), _from_day(starts_on), bool(is_default))
-        for kind, due_on, starts_on, is_default in data["dues"]
+        Due(
+            DueKind(kind),
+            _from_day(due_on),
+            _from_day(starts_on),
+            bool(is_default),
+            bool(rest and rest[0]),
+        )
+        for kind, due_on, starts_on, is_default, *rest in data["dues"]
     )
     return Deadline(
         data["phrase"], DueKind(data["kind"]), dues, bool(data["understood"]), tuple(data["notes"])
@@ -105,6 +111,9 @@ def plan_to_data(parsed: ParsedPlan) -> dict[str, Any]:
         "source_name": parsed.source_name,
         "source_format": parsed.source_format,
         "layout": parsed.layout,
+        "approved_by": parsed.approved_by,
+        "municipality_name": parsed.municipality_name,
+        "own_school": parsed.own_school,
     }
 
 
@@ -126,6 +135,9 @@ def plan_from_data(data: dict[str, Any]) -> ParsedPlan:
             source_name=data["source_name"],
             source_format=data["source_format"],
             layout=data["layout"],
+            approved_by=data.get("approved_by"),
+            municipality_name=data.get("municipality_name"),
+            own_school=data.get("own_school"),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"not a parsed plan: {error!r}") from error

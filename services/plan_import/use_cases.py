@@ -9,10 +9,12 @@ the transaction.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Municipality, Role, School, SchoolKind
@@ -44,6 +46,8 @@ class ImportPreview:
     changes: PlanChanges
     new_schools: list[ProposedSchool]
     sha256: str
+    # The municipality's name the decree gives, when the municipality has none yet.
+    proposed_name: str | None = None
 
     @property
     def problems(self) -> list[ParsedActivity]:
@@ -103,11 +107,13 @@ async def preview_import(
     data: bytes,
     *,
     today: date | None = None,
+    unnamed: Collection[str] = (),
 ) -> ImportPreview:
     """Read and understand a plan file once; nothing is written.
 
     ``today`` (default: the municipality's today) places a plan whose title gives no period.
-    Raises ImportProblem when the file cannot be imported.
+    ``unnamed``: the names that mean the municipality has no name yet (the default one); then
+    the name the decree gives is proposed. Raises ImportProblem when the file cannot be imported.
     """
     today = today or local_today(municipality.timezone)
     parsed = parse_plan(file_name, data, calendar=calendar_of(municipality), today=today)
@@ -116,7 +122,19 @@ async def preview_import(
         changes=await plan_changes(session, municipality, parsed),
         new_schools=await new_schools(session, municipality.id, parsed.proposed_schools),
         sha256=hashlib.sha256(data).hexdigest(),
+        proposed_name=await _proposed_name(session, municipality, parsed, unnamed),
     )
+
+
+async def _proposed_name(
+    session: AsyncSession, municipality: Municipality, parsed: ParsedPlan, unnamed: Collection[str]
+) -> str | None:
+    """The decree's municipality name, when ours has none yet and no other one bears it."""
+    name = parsed.municipality_name
+    if not name or municipality.name not in unnamed:
+        return None
+    taken = await session.scalar(select(Municipality.id).where(Municipality.name == name))
+    return None if taken else name
 
 
 async def apply_import(
@@ -128,12 +146,17 @@ async def apply_import(
     add_schools: bool = False,
     invite_coordinators: bool = False,
     actor_id: int | None = None,
+    unnamed: Collection[str] = (),
 ) -> ImportApplied:
     """Save the plan a preview showed (creating it or updating it in place).
 
     With ``add_schools`` the schools it names that are still new are added first (so they get
-    their assignments), each with a coordinator invite when ``invite_coordinators``.
+    their assignments), each with a coordinator invite when ``invite_coordinators``. A
+    municipality with no name yet (its name in ``unnamed``) takes the one the decree gives.
     """
+    name = await _proposed_name(session, municipality, parsed, unnamed)
+    if name is not None:
+        municipality.name = name
     added: list[AddedSchool] = []
     if add_schools:
         for proposed in await new_schools(session, municipality.id, parsed.proposed_schools):

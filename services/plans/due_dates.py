@@ -4,6 +4,7 @@ municipality's calendar changed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -23,7 +24,7 @@ from models import (
     Target,
     utcnow,
 )
-from services.dates import Calendar, Deadline, PeriodKind, PlanPeriod, parse_deadline
+from services.dates import Calendar, Deadline, Due, PeriodKind, PlanPeriod, parse_deadline
 from services.errors import DomainError
 from services.plans.assignments import sync_assignments
 from services.plans.municipality import calendar_of
@@ -68,6 +69,7 @@ def save_due_dates(
         existing.due_on = due.due_on
         existing.starts_on = due.starts_on
         existing.is_default = due.is_default
+        existing.outside_plan = due.outside
         existing.set_manually = False
         existing.removed_at = None
     for extra in current:
@@ -164,6 +166,7 @@ async def set_due_date(
     due.due_on = day
     due.starts_on = None
     due.is_default = False
+    due.outside_plan = False  # a date the supervisor chose is one to remind of
     due.set_manually = True
     session.add(
         AuditLog(
@@ -201,6 +204,10 @@ async def apply_calendar(session: AsyncSession, municipality: Municipality) -> i
     return changed
 
 
+def _dates_of(dues: Iterable[Due | DueDate]) -> list[tuple[DueKind, date | None, date | None]]:
+    return [(d.kind, d.due_on, d.starts_on) for d in dues]
+
+
 def _redate_plan(plan: Plan, cal: Calendar, counts: dict[int, int]) -> int:
     """Re-date the rows of one plan the calendar decides; returns how many."""
     period = PlanPeriod(plan.period_start, plan.period_end, PeriodKind(plan.period_kind))
@@ -211,9 +218,9 @@ def _redate_plan(plan: Plan, cal: Calendar, counts: dict[int, int]) -> int:
         dues = [d for d in activity.due_dates if d.removed_at is None]
         if any(d.set_manually for d in dues):
             continue
-        if not any(d.is_default or d.kind is DueKind.HALF_YEAR for d in dues):
-            continue
         deadline = parse_deadline(activity.deadline_phrase, period, cal)
+        if _dates_of(deadline.dues) == _dates_of(dues):
+            continue  # the calendar does not decide this row (or decides it as before)
         activity.deadline_phrase = ""  # so the phrase counts as new and dates are rewritten
         save_due_dates(activity, deadline, counts, utcnow())
         changed += 1

@@ -1,4 +1,5 @@
-"""The municipality a plan belongs to, and its calendar (default yearly date, half-year dates)."""
+"""The municipality a plan belongs to, and its calendar (default yearly date, half-year dates,
+school quarter ends)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from services.names import clean_spaces
 
 def calendar_of(municipality: Municipality) -> Calendar:
     """The dates the municipality's deadline phrases resolve against."""
-    return Calendar.from_strings(municipality.yearly_default, municipality.half_year_dates)
+    return Calendar.from_strings(
+        municipality.yearly_default, municipality.half_year_dates, municipality.quarter_ends
+    )
 
 
 async def get_or_create_municipality(

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Municipality
-from services.dates import parse_month_days
+from models.plan import DEFAULT_QUARTER_ENDS
+from services.dates import month_day, parse_month_days
+from services.dates.calendar import school_order
 from services.plans.due_dates import apply_calendar
 
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
@@ -25,7 +27,8 @@ class MunicipalityChanges:
     """Settings as the operator typed them; None (or empty) leaves a setting as it is.
 
     ``reminder_time`` «HH:MM»; ``offsets`` days before a due date «7,3,1,0»; ``overdue`` «first,
-    every» days after it; ``half_year`` «MM-DD,MM-DD…»; ``yearly`` one «MM-DD».
+    every» days after it; ``half_year`` «MM-DD,MM-DD…»; ``yearly`` one «MM-DD»; ``quarters`` the
+    four ends of the school quarters «10-31,12-31,03-31,05-31».
     """
 
     name: str | None = None
@@ -35,10 +38,11 @@ class MunicipalityChanges:
     overdue: str | None = None
     half_year: str | None = None
     yearly: str | None = None
+    quarters: str | None = None
 
     @property
     def calendar_changed(self) -> bool:
-        return bool(self.half_year or self.yearly)
+        return bool(self.half_year or self.yearly or self.quarters)
 
 
 async def change_municipality(
@@ -57,6 +61,11 @@ async def change_municipality(
     if not changes.calendar_changed:
         return None
     return await apply_calendar(session, municipality)
+
+
+def quarter_ends_of(municipality: Municipality) -> list[str]:
+    """The «MM-DD» ends of the school quarters, September first (the defaults until set)."""
+    return list(municipality.quarter_ends or DEFAULT_QUARTER_ENDS)
 
 
 def _set(municipality: Municipality, changes: MunicipalityChanges) -> None:
@@ -83,3 +92,6 @@ def _set(municipality: Municipality, changes: MunicipalityChanges) -> None:
         municipality.half_year_dates = parse_month_days(changes.half_year)
     if changes.yearly:
         municipality.yearly_default = parse_month_days(changes.yearly, 1)[0]
+    if changes.quarters:
+        quarters = parse_month_days(changes.quarters, 4)
+        municipality.quarter_ends = sorted(quarters, key=lambda v: school_order(month_day(v)))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_plan_state"
-down_revision: str | None = "0004_update_inbox"
+down_revision: str | None = "0005_quarter_ends"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
