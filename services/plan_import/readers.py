@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 from services.messenger import MB, TELEGRAM
 from services.plan_import.model import ImportProblem
+from services.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ class RawCell:
     span: int = 1  # grid columns the cell covers (a merged section row spans them all)
     from_above: bool = False  # continues a vertically merged cell of the row above
 
+    def __post_init__(self) -> None:
+        # The one sanitiser at the edge: no control character of a plan file is ever stored.
+        self.text = clean_text(self.text)
+
 
 @dataclass
 class RawTable:
@@ -52,6 +57,13 @@ class RawDocument:
     # into text); ``header_lines`` are the lines of its header.
     flow_lines: list[str] | None = None
     header_lines: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.preamble = [clean_text(line) for line in self.preamble]
+        if self.flow_lines is not None:
+            self.flow_lines = [clean_text(line) for line in self.flow_lines]
+        if self.header_lines is not None:
+            self.header_lines = [clean_text(line) for line in self.header_lines]
 
 
 def read_document(filename: str, data: bytes) -> RawDocument:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Municipality
 from services.dates import parse_month_days
 from services.plans.due_dates import apply_calendar
+from services.text import clean_line
 
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 MAX_OFFSET_DAYS = 365
@@ -61,7 +62,7 @@ async def change_municipality(
 
 def _set(municipality: Municipality, changes: MunicipalityChanges) -> None:
     if changes.name:
-        municipality.name = changes.name.strip()
+        municipality.name = clean_line(changes.name)
     if changes.timezone:
         ZoneInfo(changes.timezone)
         municipality.timezone = changes.timezone
