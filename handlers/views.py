@@ -64,20 +64,21 @@ def draft_message(t: Translator, view: DraftView) -> tuple[str, InlineKeyboardMa
     if view.step is DraftStep.TASK_GONE or view.task is None:
         return t("task-not-found"), draft_keyboard(t, view.draft_id, can_send=False)
     text = t("draft-for", activity=activity_title(t, view.task), due=due_label(t, view.task))
-    text += "\n" + t("draft-files", n=view.files) + _fetch_note(t, view.fetching, view.lost)
+    text += "\n" + t("draft-files", n=view.files)
+    text += _fetch_note(t, view.fetching, view.lost, "draft-files-lost")
     if view.comment:
         text += "\n" + t("draft-comment", comment=esc(short(view.comment, DRAFT_COMMENT_CHARS)))
     text += "\n\n" + t("draft-next" if view.can_send else "draft-send-files")
     return text, draft_keyboard(t, view.draft_id, can_send=view.can_send)
 
 
-def _fetch_note(t: Translator, fetching: int, lost: int) -> str:
+def _fetch_note(t: Translator, fetching: int, lost: int, lost_key: str) -> str:
     """What is true of the files received: some still being fetched, some lost («» if none)."""
     note = ""
     if fetching:
         note += " " + t("draft-files-fetching", n=fetching)
     if lost:
-        note += "\n" + t("draft-files-lost", n=lost)
+        note += "\n" + t(lost_key, n=lost)
     return note
 
 
@@ -93,4 +94,4 @@ def receipt_text(t: BoundTexts, receipt: Receipt) -> str | None:
         files=t("count-files", n=receipt.files),
         time=t.datetime(receipt.submitted_at, receipt.timezone),
     )
-    return text + _fetch_note(t, receipt.fetching, receipt.lost)
+    return text + _fetch_note(t, receipt.fetching, receipt.lost, "draft-receipt-lost")

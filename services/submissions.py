@@ -161,7 +161,8 @@ def check_size(evidence: EvidenceInput, limits: MessengerLimits = TELEGRAM) -> N
 async def add_evidence(
     session: AsyncSession, draft: Submission, evidence: EvidenceInput
 ) -> tuple[EvidenceFile | None, bool]:
-    """Keep a file in the draft. Returns (file, created); (existing, False) for a repeat."""
+    """Keep a file in the draft. Returns (file, created); (existing, False) for a repeat (a
+    repeat of a file the download queue gave up is queued again)."""
     check_size(evidence)
     existing = await session.scalar(
         select(EvidenceFile).where(
@@ -170,6 +171,15 @@ async def add_evidence(
         )
     )
     if existing is not None:
+        if existing.failed_at is not None and existing.downloaded_at is None:
+            # Sent again after the download queue gave it up: queued afresh, with the new id.
+            existing.file_id, existing.failed_at, existing.next_try_at = (
+                evidence.file_id,
+                None,
+                None,
+            )
+            existing.download_attempts, existing.failure_reported_at = 0, None
+            await session.flush()
         return existing, False
     row = EvidenceFile(
         submission_id=draft.id,

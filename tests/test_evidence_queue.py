@@ -121,7 +121,7 @@ async def test_a_file_that_never_comes_is_reported_in_the_digest_and_marked(tmp_
         # The receipt owns up to it instead of counting it as stored.
         anna.press(prompt, button_text="📤 Отправить")
         (receipt,) = await anna.wait_sent()
-        assert "1 файл не удалось получить из Telegram" in receipt.plain_text
+        assert "1 файл не удалось получить из Telegram — куратор увидит" in receipt.plain_text
 
         # The day's digest tells the supervisors, once.
         mark = running.api.mark()
@@ -299,3 +299,27 @@ async def test_a_row_claimed_by_a_dead_process_is_taken_again_when_its_lease_end
         assert await downloads.run_once(now_utc() + downloads.lease + timedelta(seconds=1)) == 1
         (evidence,) = await files(running)
         assert evidence.stored_path
+
+
+@TRAVEL
+async def test_a_file_given_up_in_a_draft_is_fetched_when_sent_again(tmp_path, db_url):
+    async with running_bot(tmp_path, database_url=db_url, **FAST_RETRIES) as running:
+        await import_seed(running)
+        anna = await join(running, ANNA, SCHOOL)
+        running.api.fail_downloads(times=None)
+        anna.send_document(file_name="акт.pdf", caption="выполнено 3")
+        await anna.wait_sent()
+        await downloads_settled(running)
+        anna.send_text("комментарий")  # the draft's view again
+        (view,) = await anna.wait_sent()
+        assert "1 файл не удалось получить из Telegram — пришлите его ещё раз" in view.plain_text
+
+        running.api.serve_downloads()
+        (evidence,) = await files(running)
+        stored = running.api.files[evidence.file_id]
+        running.api._user_message(anna, {"document": stored.as_document()})  # the same file
+        (view,) = await anna.wait_sent()
+        assert "не удалось" not in view.plain_text
+        await downloads_settled(running)
+        (evidence,) = await files(running)
+        assert evidence.stored_path and evidence.failed_at is None
