@@ -181,6 +181,7 @@ async def build(url: str, schools: int) -> int:
                 "size": 120_000,
                 "stored_path": f"school/{sid}/справка.pdf",
                 "created_at": now,
+                "downloaded_at": now,
                 "download_attempts": 1,
             }
             for sid in submission_ids

@@ -49,7 +49,7 @@ from models import Assignment, DueDate, EvidenceFile, Municipality, Role, School
 from services.plan_import.parser import parse_plan
 from services.plans import save_plan
 from tests.fakes import FakeBotAPI, FakeUser, RateLimits
-from tests.harness import running_bot
+from tests.harness import downloads_settled, running_bot
 
 PLAN = "\n".join(
     [
@@ -314,6 +314,7 @@ async def roadmap_bot(
         watch = clock_dispatcher(running.dispatcher, running.bot)
         burst, steady = await drive(load, watch, "roadmap bot")
         await running.runner.idle()
+        await downloads_settled(running, timeout=600)  # the queue fetches off the answer path
         async with running.sessions() as session:
             files = await session.scalar(select(func.count(EvidenceFile.id)))
             stored = await session.scalar(

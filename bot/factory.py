@@ -10,6 +10,7 @@ import contextlib
 import gc
 import logging
 import signal
+from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -36,6 +37,7 @@ from models import Role, User, utcnow
 from models.db import create_engine, make_sessionmaker
 from models.migrate import upgrade_async
 from scheduler import Jobs
+from scheduler.evidence import EvidenceDownloads
 from services.background import Background
 from services.evidence import EvidenceStore
 from services.i18n import Texts
@@ -64,6 +66,20 @@ def create_sender(bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> Sende
             await session.commit()
 
     return Sender(TelegramTransport(bot), on_unreachable=mark_unreachable)
+
+
+def create_evidence_downloads(
+    settings: Settings,
+    bot: Bot,
+    sessions: async_sessionmaker[AsyncSession],
+    store: EvidenceStore,
+) -> EvidenceDownloads:
+    """The evidence download queue: Telegram's getFile and the file, with retries."""
+
+    async def fetch(file_id: str, destination: Path) -> None:
+        await bot.download(file_id, destination=destination)
+
+    return EvidenceDownloads(sessions, store, fetch, retry_delays=settings.evidence_retry_delays)
 
 
 def create_storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
@@ -116,6 +132,9 @@ def create_dispatcher(
         else None
     )
     dispatcher["jobs"] = jobs
+    dispatcher["evidence_downloads"] = create_evidence_downloads(
+        settings, bot, sessions, dispatcher["evidence_store"]
+    )
     _install_middlewares(dispatcher, settings, sessions, texts)
     dispatcher.include_routers(*get_routers())
     dispatcher.startup.register(on_startup)
@@ -173,9 +192,14 @@ async def on_startup(
     sessions: async_sessionmaker[AsyncSession],
     jobs: Jobs | None,
     background: Background,
+    evidence_downloads: EvidenceDownloads,
+    settings: Settings,
 ) -> None:
-    """Set the command menus; start the reminder jobs and catch up on today's owed passes."""
+    """Set the command menus; start the evidence download queue (files left by an earlier
+    process first); start the reminder jobs and catch up on today's owed passes."""
     await set_commands(bot, texts, sessions)
+    # Polling is one process (Telegram allows one getUpdates): whatever is queued is ours.
+    evidence_downloads.start(resume_all=not settings.WEBHOOK_URL)
     if jobs is not None:
         jobs.start()
         await jobs.sync()
@@ -184,11 +208,16 @@ async def on_startup(
 
 
 async def on_shutdown(
-    jobs: Jobs | None, album_answers: AlbumAnswers, background: Background
+    jobs: Jobs | None,
+    album_answers: AlbumAnswers,
+    background: Background,
+    evidence_downloads: EvidenceDownloads,
 ) -> None:
-    """Stop the jobs, flush the album answers, let background work finish (at most 30 s)."""
+    """Stop the jobs and the download queue, flush the album answers, let background work
+    finish (at most 30 s)."""
     if jobs is not None:
         jobs.shutdown()
+    await evidence_downloads.stop()
     await album_answers.close()
     await background.wait(timeout=30)
 

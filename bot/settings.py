@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     MAX_CONCURRENT_UPDATES: int = Field(default=100, ge=1, le=10_000)
     USER_UPDATES_PER_MINUTE: int = Field(default=60, ge=1, le=10_000)
     EVIDENCE_RETENTION_DAYS: int = Field(default=0, ge=0)
+    # Evidence downloads: seconds before each retry, comma-separated; given up after the last.
+    EVIDENCE_RETRY_SECONDS: str = Field(
+        default="30,120,600,1800,7200,21600", pattern=r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$"
+    )
 
     @field_validator("BOT_TOKEN", mode="before")
     @classmethod
@@ -143,6 +147,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def evidence_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.EVIDENCE_RETRY_SECONDS.split(","))
 
     @property
     def evidence_dir(self) -> Path:

@@ -65,20 +65,33 @@ def draft_message(t: Translator, view: DraftView) -> tuple[str, InlineKeyboardMa
         return t("task-not-found"), draft_keyboard(t, view.draft_id, can_send=False)
     text = t("draft-for", activity=activity_title(t, view.task), due=due_label(t, view.task))
     text += "\n" + t("draft-files", n=view.files)
+    text += _fetch_note(t, view.fetching, view.lost, "draft-files-lost")
     if view.comment:
         text += "\n" + t("draft-comment", comment=esc(short(view.comment, DRAFT_COMMENT_CHARS)))
     text += "\n\n" + t("draft-next" if view.can_send else "draft-send-files")
     return text, draft_keyboard(t, view.draft_id, can_send=view.can_send)
 
 
+def _fetch_note(t: Translator, fetching: int, lost: int, lost_key: str) -> str:
+    """What is true of the files received: some still being fetched, some lost («» if none)."""
+    note = ""
+    if fetching:
+        note += " " + t("draft-files-fetching", n=fetching)
+    if lost:
+        note += "\n" + t(lost_key, n=lost)
+    return note
+
+
 def receipt_text(t: BoundTexts, receipt: Receipt) -> str | None:
-    """The receipt of a sent draft; ``None`` when its activity is gone (only the short answer
-    under the button is given then)."""
+    """The receipt of a sent draft: files received, and how many are still being fetched or
+    were lost (never «stored» for a file not in the store); ``None`` when its activity is gone
+    (only the short answer under the button is given then)."""
     if receipt.task is None or receipt.submitted_at is None:
         return None
-    return t(
+    text = t(
         "draft-receipt",
         activity=activity_title(t, receipt.task),
         files=t("count-files", n=receipt.files),
         time=t.datetime(receipt.submitted_at, receipt.timezone),
     )
+    return text + _fetch_note(t, receipt.fetching, receipt.lost, "draft-receipt-lost")

@@ -104,7 +104,11 @@ class EvidenceFile(Base):
     """A photo or document attached to a submission, kept by file id and in the own store."""
 
     __tablename__ = "evidence_file"
-    __table_args__ = (UniqueConstraint("submission_id", "file_unique_id"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "file_unique_id"),
+        # The download queue: files neither downloaded nor given up, by their next try.
+        Index("ix_evidence_file_queue", "downloaded_at", "failed_at", "next_try_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
@@ -125,5 +129,10 @@ class EvidenceFile(Base):
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     download_attempts: Mapped[int] = mapped_column(Integer, default=0)
     download_error: Mapped[str | None] = mapped_column(String(255))
+    # The download queue (scheduler/evidence.py): the next try (NULL: at once; also the lease of
+    # a try under way), when it was given up after the retries, when a digest reported that.
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failure_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     submission: Mapped[Submission] = relationship(back_populates="files")

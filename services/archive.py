@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from models import EvidenceKind
-from services.evidence import EvidenceStore, default_name, safe_file_name
+from services.evidence import EvidenceStore, default_name
 from services.messenger import MB, TELEGRAM, MessengerLimits
+from services.text import clean_line, safe_file_name
 
 ZIP_RECORDS_ALLOWANCE = 2 * MB  # room for the zip's own records under the upload limit
 
@@ -29,7 +30,7 @@ PART_LIMIT_BYTES = part_limit_for(TELEGRAM)  # 48 MB: under Telegram's 50 MB
 
 def archive_folder(label: str, municipality: str, today: date) -> str:
     """The archive's top folder: «<label> — <municipality> — DD.MM.YYYY», made safe."""
-    return safe_file_name(f"{label} — {municipality} — {today:%d.%m.%Y}", "evidence", 100)
+    return safe_file_name(f"{label} — {municipality} — {today:%d.%m.%Y}", "evidence", 150)
 
 
 def evidence_archive_path(
@@ -44,16 +45,19 @@ def evidence_archive_path(
     mime: str | None,
 ) -> str:
     """Where one evidence file goes in the archive (and what the report links to):
-    ``folder/school/«number. activity»/«submission-evidence name»``, each part made safe."""
-    short = " ".join(text.split())[:50].rstrip(" ,.;")
+    ``folder/school/«number. activity»/«submission-evidence name»``, each part one path
+    component made safe by the one sanitiser (a «/» in a name is replaced, never a cut, so
+    «Школа/Лицей 7» and «Лицей/Лицей 7» stay apart and «1.2. … ШНОР/ШНСУ» keeps its number);
+    each at most 150 UTF-8 bytes, well under a file system's 255."""
+    short = clean_line(text)[:50].rstrip(" ,.;")
     activity = f"{number}. {short}" if number else short
     original = file_name or default_name(EvidenceKind(kind), mime)
-    name = safe_file_name(f"{submission_id}-{evidence_id} {original}", f"{evidence_id}.bin", 90)
+    name = safe_file_name(f"{submission_id}-{evidence_id} {original}", f"{evidence_id}.bin", 150)
     return "/".join(
         [
             folder,
-            safe_file_name(school, "school", 60),
-            safe_file_name(activity, "activity", 70),
+            safe_file_name(school, "school", 150),
+            safe_file_name(activity, "activity", 150),
             name,
         ]
     )

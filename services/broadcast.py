@@ -21,6 +21,7 @@ from services.nudges import Nudge, nudge_messages
 from services.render import esc
 from services.sending import Delivery, Outcome, OutgoingMessage, Sender
 from services.submissions import link_message
+from services.text import clean_text
 
 # What a supervisor may write in one broadcast (characters): with the header it stays well
 # within one message (services.messenger.TELEGRAM.text_chars).
@@ -64,6 +65,7 @@ async def broadcast_batch(
 
     Raises DomainError("broadcast-too-long", limit=MAX_BROADCAST) for a longer ``body``.
     """
+    body = clean_text(body)
     if len(body) > MAX_BROADCAST:
         raise DomainError("broadcast-too-long", limit=MAX_BROADCAST)
     coordinators = (

@@ -16,9 +16,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Role, Submission, SubmissionState, User
+from models import EvidenceFile, Role, Submission, SubmissionState, User
 from services.errors import DomainError
-from services.evidence import EvidenceStore, Fetch
+from services.evidence import DownloadQueue, EvidenceStore
 from services.submissions import (
     Caption,
     EvidenceInput,
@@ -62,6 +62,8 @@ class DraftView:
     comment: str | None = None
     task: TaskItem | None = None
     candidates: tuple[TaskItem, ...] = ()
+    fetching: int = 0  # of ``files``: received, still being downloaded into the store
+    lost: int = 0  # of ``files``: could not be fetched after the retries
 
     @property
     def can_send(self) -> bool:
@@ -86,6 +88,15 @@ class Receipt:
     files: int
     submitted_at: datetime | None
     timezone: str
+    fetching: int = 0  # of ``files``: still being downloaded into the store
+    lost: int = 0  # of ``files``: could not be fetched after the retries
+
+
+def fetch_state(files: list[EvidenceFile]) -> tuple[int, int]:
+    """(still being fetched, given up) among a draft's files: what its receipt owns up to."""
+    lost = sum(1 for f in files if f.failed_at is not None and f.downloaded_at is None)
+    fetching = sum(1 for f in files if f.downloaded_at is None and f.failed_at is None)
+    return fetching, lost
 
 
 async def _open_tasks(session: AsyncSession, school_id: int, today: date) -> list[TaskItem]:
@@ -95,14 +106,18 @@ async def _open_tasks(session: AsyncSession, school_id: int, today: date) -> lis
 async def view_of(session: AsyncSession, draft: Submission, today: date) -> DraftView:
     """The :class:`DraftView` of a draft (its files loaded) as of ``today``."""
     files = len(draft.files)
+    fetching, lost = fetch_state(draft.files)
+    counts = {"fetching": fetching, "lost": lost}
     if draft.assignment_id is None:
         candidates = await _open_tasks(session, draft.school_id, today)
         step = DraftStep.PICK if candidates else DraftStep.NO_OPEN_TASKS
-        return DraftView(draft.id, step, files, draft.comment, candidates=tuple(candidates))
+        return DraftView(
+            draft.id, step, files, draft.comment, candidates=tuple(candidates), **counts
+        )
     task = await get_task(session, draft.assignment_id, draft.school_id, today)
     if task is None:
-        return DraftView(draft.id, DraftStep.TASK_GONE, files, draft.comment)
-    return DraftView(draft.id, DraftStep.FOR_ACTIVITY, files, draft.comment, task=task)
+        return DraftView(draft.id, DraftStep.TASK_GONE, files, draft.comment, **counts)
+    return DraftView(draft.id, DraftStep.FOR_ACTIVITY, files, draft.comment, task=task, **counts)
 
 
 async def draft_view(session: AsyncSession, user: User, draft_id: int) -> DraftView | None:
@@ -141,29 +156,25 @@ async def keep_file(
     *,
     reply_to: tuple[int, int] | None,
     store: EvidenceStore,
-    fetch: Fetch,
+    downloads: DownloadQueue | None,
     with_view: bool = True,
 ) -> KeptFile:
-    """A photo, video or document from the coordinator: into their draft (made if need be),
-    then downloaded into the store.
+    """A photo, video or document from the coordinator: into their draft (made if need be).
 
-    The draft and the file's row are committed before the download (a crash then only means
-    the file is fetched again); where it was stored is committed with the rest of the update.
-    Raises ``DomainError("evidence-too-large")`` before writing anything.
+    The draft and the file's row (with the messenger's file id) are committed at once and the
+    download queue is nudged (scheduler/evidence.py fetches it, with retries): the answer never
+    waits for the download. Raises ``DomainError("evidence-too-large")`` before writing anything.
     """
     check_size(evidence, store.limits)
     today = await today_for(session, user)
     draft, _created = await get_or_create_draft(session, user)
     await _attach_if_certain(session, draft, caption, reply_to, today)
-    row, added = await add_evidence(session, draft, evidence)
+    _row, added = await add_evidence(session, draft, evidence)
     if added and caption.comment:
         add_comment(draft, caption.comment)
-    await persist_before_io(session, "draft before download")
-    if row is not None and row.stored_path is None:
-        # New, or its download was cut short (a crash): fetch it into the store now.
-        stored = await store.download(row, draft.school_id, fetch)
-        if not stored:
-            log.warning("evidence kept by file id only for now: evidence_id=%s", row.id)
+    await persist_before_io(session, "the file's row before its download is queued")
+    if downloads is not None:
+        downloads.wake()
     view = await view_of(session, draft, today) if with_view else None
     return KeptFile(draft.id, view)
 
@@ -285,4 +296,7 @@ async def send_draft(session: AsyncSession, user: User, draft_id: int) -> Receip
         task = await get_task(session, draft.assignment_id, draft.school_id, today)
     await finish_draft(session, draft)
     municipality = await municipality_of(session, user)
-    return Receipt(task, len(draft.files), draft.submitted_at, municipality.timezone)
+    fetching, lost = fetch_state(draft.files)
+    return Receipt(
+        task, len(draft.files), draft.submitted_at, municipality.timezone, fetching, lost
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from services.text import clean_line
+
 _QUOTES = "«»\"'“”„‘’`"
 
 
 def clean_spaces(text: str) -> str:
-    """Runs of whitespace as one space, trimmed."""
-    return re.sub(r"\s+", " ", text or "").strip()
+    """Runs of whitespace as one space, trimmed; no control characters (the one sanitiser)."""
+    return clean_line(text)
 
 
 def name_key(name: str) -> str:

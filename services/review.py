@@ -35,6 +35,7 @@ from services.progress import coordinator_label
 from services.render import activity_title, esc
 from services.sending import OutgoingMessage
 from services.tasks import TaskItem, get_task_in_municipality
+from services.text import clean_text
 
 MAX_REVIEW_COMMENT = 2000
 TITLE_CHARS = 300  # how much of an activity's text a review message quotes
@@ -129,7 +130,7 @@ async def return_for_rework(
 ) -> Assignment:
     """Back to the school: the activity is open again and the comment says what to fix."""
     _check_pending(submission)
-    comment = (comment or "").strip()
+    comment = clean_text(comment).strip()
     if not comment:
         raise DomainError("review-comment-empty")
     submission.review_comment = comment[:MAX_REVIEW_COMMENT]

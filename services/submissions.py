@@ -30,6 +30,7 @@ from models import (
 from services.errors import DomainError
 from services.messenger import MB, TELEGRAM, MessengerLimits
 from services.tasks import TaskItem, get_task, school_tasks
+from services.text import clean_line, clean_text
 
 _DONE = re.compile(
     r"(?<![\w])(?:выполнен[оаы]?|выполнил[аи]?|готов[оа]?|сделан[оа]?|исполнен[оа]?|done|ready)(?![\w])",
@@ -54,7 +55,7 @@ class Caption:
 def parse_caption(text: str | None) -> Caption:
     """«Выполнено! Протокол педсовета» → done, comment «Протокол педсовета»;
     «выполнено 3» / «п. 2.1 готово» → the activity number as a hint."""
-    text = (text or "").strip()
+    text = clean_text(text).strip()
     done = bool(_DONE.search(text))
     rest = _DONE.sub(" ", text, count=1) if done else text
     rest = re.sub(r"\s+", " ", rest).strip(" \t!.,;:—-")
@@ -160,7 +161,8 @@ def check_size(evidence: EvidenceInput, limits: MessengerLimits = TELEGRAM) -> N
 async def add_evidence(
     session: AsyncSession, draft: Submission, evidence: EvidenceInput
 ) -> tuple[EvidenceFile | None, bool]:
-    """Keep a file in the draft. Returns (file, created); (existing, False) for a repeat."""
+    """Keep a file in the draft. Returns (file, created); (existing, False) for a repeat (a
+    repeat of a file the download queue gave up is queued again)."""
     check_size(evidence)
     existing = await session.scalar(
         select(EvidenceFile).where(
@@ -169,13 +171,22 @@ async def add_evidence(
         )
     )
     if existing is not None:
+        if existing.failed_at is not None and existing.downloaded_at is None:
+            # Sent again after the download queue gave it up: queued afresh, with the new id.
+            existing.file_id, existing.failed_at, existing.next_try_at = (
+                evidence.file_id,
+                None,
+                None,
+            )
+            existing.download_attempts, existing.failure_reported_at = 0, None
+            await session.flush()
         return existing, False
     row = EvidenceFile(
         submission_id=draft.id,
         kind=evidence.kind,
         file_id=evidence.file_id,
         file_unique_id=evidence.file_unique_id,
-        file_name=(evidence.file_name or None) and evidence.file_name[:255],
+        file_name=clean_line(evidence.file_name)[:255] or None,
         mime_type=evidence.mime_type,
         size=evidence.size,
         media_group_id=evidence.media_group_id,
@@ -189,7 +200,7 @@ async def add_evidence(
 
 def add_comment(draft: Submission, text: str) -> None:
     """Append a line to the draft's comment (at most ``MAX_COMMENT`` characters in all)."""
-    text = (text or "").strip()
+    text = clean_text(text).strip()
     if not text:
         return
     combined = f"{draft.comment}\n{text}" if draft.comment else text

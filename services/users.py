@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuditLog, Municipality, Role, User, utcnow
 from services.clock import local_today
+from services.text import clean_line
 
 TELEGRAM = "telegram"
 LAST_SEEN_GRANULARITY = timedelta(hours=1)
@@ -40,7 +41,7 @@ async def touch_user(
         session.add(user)
     if chat_id is not None:
         user.chat_id = chat_id
-    user.full_name = (full_name or "")[:255]
+    user.full_name = clean_line(full_name)[:255]
     user.username = (username or None) and username[:64]
     if user.last_seen_at is None or now - user.last_seen_at > LAST_SEEN_GRANULARITY:
         user.last_seen_at = now  # not on every message: that would be a write per update

@@ -121,3 +121,31 @@ def with_button(text: str) -> Callable[[SentMessage], bool]:
 
 def containing(text: str) -> Callable[[SentMessage], bool]:
     return lambda message: text in (message.plain_text or "")
+
+
+async def downloads_settled(running: RunningBot, timeout: float = 10) -> None:  # noqa: ASYNC109
+    """Until the evidence download queue has nothing due: every file is stored or given up
+    (or waits for a retry later than ``timeout``)."""
+    from sqlalchemy import func, select
+
+    from models import EvidenceFile
+    from services.clock import now_utc
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with running.sessions() as session:
+            left = await session.scalar(
+                select(func.count(EvidenceFile.id)).where(
+                    EvidenceFile.downloaded_at.is_(None),
+                    EvidenceFile.failed_at.is_(None),
+                )
+            )
+            await session.rollback()
+        if not left:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(
+                f"{left} evidence file(s) still queued after {timeout}s ({now_utc()})"
+            )
+        await asyncio.sleep(0.05)

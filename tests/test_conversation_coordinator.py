@@ -31,7 +31,14 @@ from models import (
     User,
 )
 from tests.fakes import DEFAULT_DOCUMENT, DEFAULT_PHOTO, FakeBotAPI, FakeUser, SentMessage
-from tests.harness import RunningBot, containing, running_bot, wait_message, with_button
+from tests.harness import (
+    RunningBot,
+    containing,
+    downloads_settled,
+    running_bot,
+    wait_message,
+    with_button,
+)
 from tests.journeys import IN_THE_SCHOOL_YEAR, import_seed, invite_token, join, supervisor
 
 TRAVEL = time_machine.travel(IN_THE_SCHOOL_YEAR, tick=True)
@@ -471,9 +478,10 @@ async def test_photo_without_caption_asks_which_activity(tmp_path):
 
         anna.send_photo()
         (question,) = await anna.wait_sent()
-        assert "📎 Сохранён 1 файл. К какому мероприятию он относится?" in question.plain_text
+        assert "📎 Получен 1 файл. К какому мероприятию он относится?" in question.plain_text
         (draft,) = await all_rows(running, Submission)
         assert draft.state is SubmissionState.DRAFT and draft.assignment_id is None
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         assert evidence.submission_id == draft.id and evidence.stored_path
 
@@ -536,6 +544,7 @@ async def test_album_replying_to_a_card_gets_one_answer(tmp_path):
         assert with_button(SEND)(prompt)
 
         (draft,) = await all_rows(running, Submission)
+        await downloads_settled(running)
         files = await all_rows(running, EvidenceFile)
         assert len(files) == 3 and {f.submission_id for f in files} == {draft.id}
         assert {f.media_group_id for f in files} == {group}
@@ -588,6 +597,7 @@ async def test_document_with_done_caption_replying_to_a_card(tmp_path):
         (draft,) = await all_rows(running, Submission)
         assert draft.comment == "Справка по итогам"
         assert draft.assignment_id == await assignment_of(running, SCHOOL_1, "4")
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         assert evidence.file_name == "справка.pdf"
         assert evidence.mime_type == "application/pdf"
@@ -614,6 +624,7 @@ async def test_restart_between_first_file_and_send_loses_nothing(tmp_path):
         send_data = prompt.find_button(SEND)
         await settled(running)
         (draft,) = await all_rows(running, Submission)
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         assert evidence.stored_path
         stored = running.settings.evidence_dir / evidence.stored_path
@@ -704,6 +715,7 @@ async def test_cancel_command_drops_the_draft(tmp_path):
         anna = await join(running, ANNA, SCHOOL_1)
         anna.send_photo(caption="выполнено 3")
         await anna.wait_sent()
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         stored = running.settings.evidence_dir / evidence.stored_path
         assert stored.is_file()
@@ -726,6 +738,7 @@ async def test_cancel_command_deletes_the_drafts_files(tmp_path):
         anna = await join(running, ANNA, SCHOOL_1)
         anna.send_photo(caption="выполнено 3")
         await anna.wait_sent()
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         stored = running.settings.evidence_dir / evidence.stored_path
         assert stored.is_file()
@@ -743,6 +756,7 @@ async def test_cancel_button_drops_the_draft_and_its_files(tmp_path):
         anna = await join(running, ANNA, SCHOOL_1)
         anna.send_photo(caption="выполнено 3")
         (prompt,) = await anna.wait_sent()
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         stored = running.settings.evidence_dir / evidence.stored_path
         assert stored.is_file()
@@ -804,6 +818,7 @@ async def test_the_same_update_twice_stores_one_file(tmp_path):
             m.plain_text for m in answers
         ]
         (draft,) = await all_rows(running, Submission)
+        await downloads_settled(running)
         (evidence,) = await all_rows(running, EvidenceFile)
         assert evidence.submission_id == draft.id
         assert len(running.api.calls("getFile")) == 1
@@ -833,7 +848,7 @@ async def test_english_coordinator(tmp_path):
 
         anna.send_photo()
         (question,) = await anna.wait_sent()
-        assert "📎 1 file kept. Which activity is it for?" in question.plain_text
+        assert "📎 1 file received. Which activity is it for?" in question.plain_text
         anna.press(question, question.buttons[0][1])
         (prompt,) = await anna.wait_sent()
         assert f"📎 Confirmation of: {ACTIVITY_3}" in prompt.plain_text
@@ -954,7 +969,7 @@ async def test_another_activity_asks_again(tmp_path):
 
         anna.press(prompt, button_text=OTHER)
         (question,) = await anna.wait_sent()
-        assert "📎 Сохранён 1 файл. К какому мероприятию он относится?" in question.plain_text
+        assert "📎 Получен 1 файл. К какому мероприятию он относится?" in question.plain_text
         (draft,) = await all_rows(running, Submission)
         assert draft.assignment_id is None and len(await all_rows(running, EvidenceFile)) == 1
 

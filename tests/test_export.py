@@ -94,6 +94,9 @@ async def add_submission(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
             evidence.stored_path, evidence.sha256 = relative, hashlib.sha256(content).hexdigest()
+            evidence.downloaded_at = sent
+        else:  # the download queue gave it up after its retries
+            evidence.failed_at = sent
     status = {
         SubmissionState.ACCEPTED: AssignmentStatus.ACCEPTED,
         SubmissionState.RETURNED: AssignmentStatus.RETURNED,
@@ -296,7 +299,7 @@ async def test_workbook_cell_by_cell(sessions, municipality, tmp_path):
     assert returned[8] == "=SUM(1;2) нет подписи"
     pending = next(r for r in report_rows if r[3] == "4")
     assert pending[1] == EVIL_PERSON and pending[9] == "+7 999 000-00-00"
-    assert pending[11].endswith("(нет в хранилище)")
+    assert pending[11].endswith("(не удалось получить из Telegram)")
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):

@@ -13,7 +13,7 @@ from services.plan_import.parser import parse_plan
 from tests.builders import build_docx, rows_from_parsed
 from tests.conftest import SEEDS, seed_bytes
 from tests.fakes import DEFAULT_PHOTO
-from tests.harness import SUPERVISOR_ID, running_bot, wait_message, with_button
+from tests.harness import SUPERVISOR_ID, downloads_settled, running_bot, wait_message, with_button
 
 HEADER_003 = [
     "№ п/п",
@@ -87,6 +87,7 @@ async def test_import_join_confirm_review(tmp_path):
         assert "Отправлено на проверку" in receipt.plain_text and "1 файл" in receipt.plain_text
 
         # The file is in the bot's own store, with its size and SHA-256.
+        await downloads_settled(running)
         async with running.sessions() as session:
             evidence = await session.scalar(select(EvidenceFile))
             assert evidence.stored_path and evidence.sha256 and evidence.size == len(DEFAULT_PHOTO)

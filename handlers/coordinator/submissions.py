@@ -2,7 +2,8 @@
 
 Any photo, album, video or document from a coordinator goes into their draft (a caption such as
 «Выполнено! протокол» marks it done and its other words become the comment). The draft is in
-the database from the first file; each file is then downloaded into the bot's own store. When
+the database from the first file; each file is then downloaded into the bot's own store by
+the download queue (scheduler/evidence.py), never on the answer path. When
 it is not certain which activity the files are for, the bot asks with buttons.
 
 The steps are use cases in :mod:`services.drafts`; this module reads the message or the button,
@@ -10,8 +11,6 @@ calls one and renders what it returns (:func:`handlers.views.draft_message`).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.methods import SendMessage
@@ -24,7 +23,7 @@ from handlers.views import draft_message, help_key, receipt_text
 from models import EvidenceKind, User
 from services import drafts
 from services.drafts import DraftView
-from services.evidence import EvidenceStore, Fetch
+from services.evidence import DownloadQueue, EvidenceStore
 from services.i18n import BoundTexts
 from services.submissions import EvidenceInput, parse_caption
 from services.unit_of_work import persist_before_io
@@ -70,15 +69,6 @@ def replied_to(message: Message) -> tuple[int, int] | None:
     return (reply.chat.id, reply.message_id) if reply else None
 
 
-def fetcher(bot: Bot) -> Fetch:
-    """How the evidence store fetches a file from Telegram (getFile, then the download)."""
-
-    async def fetch(file_id: str, destination: Path) -> None:
-        await bot.download(file_id, destination=destination)
-
-    return fetch
-
-
 def answer_view(message: Message, t: BoundTexts, view: DraftView) -> SendMessage:
     """The draft's view as the answer to ``message`` (sent once the update is committed)."""
     text, keyboard = draft_message(t, view)
@@ -117,10 +107,12 @@ async def on_file(
     user: User,
     bot: Bot,
     evidence_store: EvidenceStore,
+    evidence_downloads: DownloadQueue,
     album_answers: AlbumAnswers,
     sessions: async_sessionmaker[AsyncSession],
 ):
-    """A photo, video or document: into the draft; an album is answered once."""
+    """A photo, video or document: into the draft (downloaded by the queue, not here); an
+    album is answered once."""
     evidence = evidence_from(message)
     if evidence is None:
         return None
@@ -132,7 +124,7 @@ async def on_file(
         parse_caption(message.caption),
         reply_to=replied_to(message),
         store=evidence_store,
-        fetch=fetcher(bot),
+        downloads=evidence_downloads,
         with_view=not in_album,
     )
     if kept.view is None:

@@ -4,13 +4,14 @@ schools have no coordinator, who blocked the bot, and which plan rows still have
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Activity, DueDate, DueKind, Plan, Role, User
+from scheduler.evidence import LostFile, lost_files_text, take_lost_files
 from scheduler.reminders.claims import claim_digest
 from scheduler.reminders.planning import Day
 from services.i18n import Texts, Translator
@@ -35,9 +36,16 @@ class DigestFacts:
     no_coordinator: list[str]
     blocked: list[tuple[str, int]]
     undated: list[str]
+    lost_files: list[LostFile] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.became_overdue or self.no_coordinator or self.blocked or self.undated)
+        return bool(
+            self.became_overdue
+            or self.no_coordinator
+            or self.blocked
+            or self.undated
+            or self.lost_files
+        )
 
 
 async def send_digest(
@@ -99,7 +107,8 @@ async def collect_facts(session: AsyncSession, day: Day) -> DigestFacts:
         )
     ).all()
     undated = await _undated_numbers(session, day.municipality_id)
-    return DigestFacts(became_overdue, tasks, no_coordinator, list(blocked), undated)  # type: ignore[arg-type]
+    lost = await take_lost_files(session, day.municipality_id)
+    return DigestFacts(became_overdue, tasks, no_coordinator, list(blocked), undated, lost)  # type: ignore[arg-type]
 
 
 async def _undated_numbers(session: AsyncSession, municipality_id: int) -> list[str]:
@@ -158,4 +167,6 @@ def digest_text(t: Translator, day: Day, facts: DigestFacts) -> OutgoingMessage:
         lines.append(t("digest-blocked", names=names))
     if facts.undated:
         lines.append(t("digest-undated", numbers=", ".join(facts.undated)))
+    if facts.lost_files:
+        lines.append(lost_files_text(t, facts.lost_files))
     return OutgoingMessage("\n\n".join(lines))

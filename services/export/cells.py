@@ -2,7 +2,9 @@
 
 Text that people typed never becomes a formula: every text cell is stored as a string, and one
 starting with = + - @ or a tab is also marked «quote prefix», so editing it in Excel or
-LibreOffice keeps it text.
+LibreOffice keeps it text. Every text cell also passes the one sanitiser
+(:func:`services.text.clean_text`) again: a control character that XML cannot hold, stored
+before the edge cleaned input, never breaks the whole export.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from services.i18n import Translator
 from services.tasks import TaskState
+from services.text import clean_text
 
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -38,7 +41,7 @@ DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 
 def safe_sheet_name(name: str) -> str:
     """A valid sheet title: no ``[]:*?/\\``, no surrounding quotes, at most 31 characters."""
-    cleaned = SHEET_NAME_BAD.sub(" ", name).strip("' ") or "Sheet"
+    cleaned = SHEET_NAME_BAD.sub(" ", clean_text(name)).strip("' ") or "Sheet"
     return cleaned[:31]
 
 
@@ -116,6 +119,7 @@ class SheetWriter:
 
     def text(self, value: str | None, *, wrap: bool = False) -> WriteOnlyCell | None:
         """User text stays text: stored as a string, quote-prefixed if it looks like a formula."""
+        value = clean_text(value)
         if not value:
             return None
         risky = value.startswith(RISKY_START)
@@ -139,13 +143,13 @@ class SheetWriter:
         color = STATE_FILLS.get(state) if state else None
         if not color:
             return self.text(label)
-        return self._styled(label, f"fill:{color}", as_text=True)
+        return self._styled(clean_text(label), f"fill:{color}", as_text=True)
 
     def link(self, label: str, target: str | None) -> WriteOnlyCell | None:
         """A hyperlink to a relative path (quoted), shown as ``label``."""
         if not target:
             return self.text(label)
-        cell = self._styled(label, "link", as_text=True)
+        cell = self._styled(clean_text(label), "link", as_text=True)
         cell.hyperlink = quote(target)
         return cell
 

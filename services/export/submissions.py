@@ -45,8 +45,14 @@ COLUMNS = (
 )
 WIDTHS = [30, 24, 18, 8, 50, 12, 17, 16, 36, 36, 8]
 
-# (evidence id, file name, kind, mime type, stored path) of one submission's files
-FileFacts = tuple[int, str | None, str, str | None, str | None]
+# (evidence id, file name, kind, mime type, stored path, fetch state) of a submission's files
+FileFacts = tuple[int, str | None, str, str | None, str | None, str]
+# Why a file is not in the store: the text beside its name in the report.
+ABSENT_KEYS = {
+    "fetching": "export-file-fetching",  # the download queue has not fetched it yet
+    "lost": "export-file-lost",  # it could not be fetched after the retries
+    "missing": "export-file-missing",  # deleted (retention) or lost from the disk
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class FileLink:
 
     name: str
     archive_path: str
-    stored_path: str | None  # None: not in the bot's store (the download failed)
+    stored_path: str | None  # None: not in the bot's store (see ``state``)
+    state: str = "stored"  # or a key of :data:`ABSENT_KEYS`
 
 
 @dataclass
@@ -107,7 +114,7 @@ async def _files(session: AsyncSession, submission_ids: list[int]) -> dict[int, 
     by_submission: dict[int, list[FileFacts]] = defaultdict(list)
     for start in range(0, len(submission_ids), FILES_IN_ONE_QUERY):
         batch = submission_ids[start : start + FILES_IN_ONE_QUERY]
-        for evidence_id, sub_id, name, kind, mime, stored in (
+        for evidence_id, sub_id, name, kind, mime, stored, downloaded, failed in (
             await session.execute(
                 select(
                     EvidenceFile.id,
@@ -116,21 +123,32 @@ async def _files(session: AsyncSession, submission_ids: list[int]) -> dict[int, 
                     EvidenceFile.kind,
                     EvidenceFile.mime_type,
                     EvidenceFile.stored_path,
+                    EvidenceFile.downloaded_at,
+                    EvidenceFile.failed_at,
                 )
                 .where(EvidenceFile.submission_id.in_(batch))
                 .order_by(EvidenceFile.id)
             )
         ).all():
-            by_submission[sub_id].append((evidence_id, name, kind.value, mime, stored))
+            state = _fetch_state(stored, downloaded, failed)
+            by_submission[sub_id].append((evidence_id, name, kind.value, mime, stored, state))
     return by_submission
 
 
+def _fetch_state(stored: str | None, downloaded: object, failed: object) -> str:
+    if stored:
+        return "stored"
+    if downloaded is not None:
+        return "missing"
+    return "lost" if failed is not None else "fetching"
+
+
 def _link(scope: ExportScope, row: AssignmentRow, submission_id: int, facts: FileFacts) -> FileLink:
-    evidence_id, name, kind, mime, stored = facts
+    evidence_id, name, kind, mime, stored, state = facts
     path = evidence_archive_path(
         scope.folder, row.school, row.number, row.text, submission_id, evidence_id, name, kind, mime
     )
-    return FileLink(path.rsplit("/", 1)[-1], path, stored)
+    return FileLink(path.rsplit("/", 1)[-1], path, stored, state)
 
 
 def _row(
@@ -205,6 +223,7 @@ def write_submissions(workbook: Workbook, t: Translator, rows: list[SubmissionRo
             if file.stored_path:
                 cells.append(sheet.link(file.name, file.archive_path))
             else:
-                cells.append(sheet.text(t("export-file-missing", name=file.name)))
+                key = ABSENT_KEYS.get(file.state, "export-file-missing")
+                cells.append(sheet.text(t(key, name=file.name)))
         sheet.append(cells)
     sheet.finish()

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Municipality, Target
 from services.archive import ArchiveEntry, archive_folder
-from services.evidence import safe_file_name
 from services.export.execution import AssignmentRow, collect_assignments, settle, write_execution
 from services.export.overdue import overdue_rows, write_overdue
 from services.export.plan import PlanRow, collect_plan, write_plan
@@ -32,6 +31,7 @@ from services.export.submissions import (
 from services.export.summary import collect_summary, write_summary
 from services.i18n import Translator
 from services.progress import SchoolProgress
+from services.text import safe_file_name
 
 
 @dataclass

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.text import clean_text
+
 
 @dataclass
 class RawCell:
     text: str
     span: int = 1  # grid columns the cell covers (a merged section row spans them all)
     from_above: bool = False  # continues a vertically merged cell of the row above
+
+    def __post_init__(self) -> None:
+        # The one sanitiser at the edge: no control character of a plan file is ever stored.
+        self.text = clean_text(self.text)
 
 
 @dataclass
@@ -27,3 +33,10 @@ class RawDocument:
     # into text); ``header_lines`` are the lines of its header.
     flow_lines: list[str] | None = None
     header_lines: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.preamble = [clean_text(line) for line in self.preamble]
+        if self.flow_lines is not None:
+            self.flow_lines = [clean_text(line) for line in self.flow_lines]
+        if self.header_lines is not None:
+            self.header_lines = [clean_text(line) for line in self.header_lines]

@@ -13,6 +13,7 @@ from models.plan import DEFAULT_QUARTER_ENDS
 from services.dates import month_day, parse_month_days
 from services.dates.calendar import school_order
 from services.plans.due_dates import apply_calendar
+from services.text import clean_line
 
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 MAX_OFFSET_DAYS = 365
@@ -70,7 +71,7 @@ def quarter_ends_of(municipality: Municipality) -> list[str]:
 
 def _set(municipality: Municipality, changes: MunicipalityChanges) -> None:
     if changes.name:
-        municipality.name = changes.name.strip()
+        municipality.name = clean_line(changes.name)
     if changes.timezone:
         ZoneInfo(changes.timezone)
         municipality.timezone = changes.timezone

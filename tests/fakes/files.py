@@ -123,6 +123,10 @@ class Files(_Base):
         )
         if self._down is not None:
             return self._down_response(http_request, request)
+        if self._download_failures_left(file_path):
+            body = ApiError(502, "Bad Gateway").payload()
+            self._finish(request, 502, body)
+            return self._json(body, 502)
         stored = self._files_by_path.get(file_path)
         if stored is None:
             body = ApiError(404, "Not Found").payload()
@@ -130,3 +134,31 @@ class Files(_Base):
             return self._json(body, 404)
         self._finish(request, 200, None)
         return web.Response(body=stored.content, content_type="application/octet-stream")
+
+    # ----------------------------------------------------------------------------------------
+    # Fault injection for file downloads (getFile itself fails through ``fail_next``).
+
+    _download_failures: dict[str | None, int | None]
+
+    def fail_downloads(self, times: int | None = 1, file_path: str | None = None) -> None:
+        """The next ``times`` downloads of ``file_path`` (``None``: any file) answer 502;
+        ``times=None`` fails them until :meth:`serve_downloads`."""
+        if not hasattr(self, "_download_failures"):
+            self._download_failures = {}
+        self._download_failures[file_path] = times
+
+    def serve_downloads(self) -> None:
+        """Downloads work again."""
+        self._download_failures = {}
+
+    def _download_failures_left(self, file_path: str) -> bool:
+        failures = getattr(self, "_download_failures", {})
+        for key in (file_path, None):
+            if key in failures:
+                left = failures[key]
+                if left is None:
+                    return True
+                if left > 0:
+                    failures[key] = left - 1
+                    return True
+        return False

@@ -1,7 +1,7 @@
 """plan state: a plan is current or archived
 
-Revision ID: 0009_plan_state
-Revises: 0004_update_inbox
+Revision ID: 0006_plan_state
+Revises: 0005_quarter_ends
 Create Date: 2026-11-30 20:50:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_plan_state"
+revision: str = "0006_plan_state"
 down_revision: str | None = "0005_quarter_ends"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
