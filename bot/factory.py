@@ -21,9 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.intake import UpdateRunner, run_polling
+from bot.middlewares.best_effort import BestEffortMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.db import install as install_unit_of_work
 from bot.middlewares.flood_wait import FloodWaitMiddleware
+from bot.middlewares.long_text import LongTextMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.TELEGRAM_API_URL))
+    # Outermost first: a refused acknowledgement is not an error (after any 429 waits), and a
+    # long text goes in parts, each paced on its own.
+    session.middleware(BestEffortMiddleware())
+    session.middleware(LongTextMiddleware())
     session.middleware(FloodWaitMiddleware())
     return Bot(
         token=settings.require_token(),
