@@ -26,6 +26,7 @@ from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.db import install as install_unit_of_work
 from bot.middlewares.flood_wait import FloodWaitMiddleware
 from bot.middlewares.long_text import LongTextMiddleware
+from bot.middlewares.private_chats import PrivateChatsOnly
 from bot.middlewares.user import UserMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -153,8 +154,10 @@ def _install_middlewares(
     sessions: async_sessionmaker[AsyncSession],
     texts: Texts,
 ) -> None:
-    """The update's unit of work (outermost of ours, see :mod:`bot.middlewares.db`), then the
-    sender with role and language."""
+    """Private chats only (nothing from a group reaches the database, see
+    :mod:`bot.middlewares.private_chats`), the update's unit of work (see
+    :mod:`bot.middlewares.db`), then the sender with role and language."""
+    dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     install_unit_of_work(dispatcher, DbSessionMiddleware(sessions))
     dispatcher.update.outer_middleware(UserMiddleware(settings, texts))
 

@@ -78,6 +78,7 @@ _ADMIN_RIGHTS = (
     "post_stories",
     "edit_stories",
     "delete_stories",
+    "send_welcome_messages",
 )
 
 
