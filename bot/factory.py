@@ -27,6 +27,7 @@ from bot.middlewares.db import install as install_unit_of_work
 from bot.middlewares.flood_wait import FloodWaitMiddleware
 from bot.middlewares.long_text import LongTextMiddleware
 from bot.middlewares.private_chats import PrivateChatsOnly
+from bot.middlewares.typed_commands import TypedCommands
 from bot.middlewares.user import UserMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -156,10 +157,12 @@ def _install_middlewares(
 ) -> None:
     """Private chats only (nothing from a group reaches the database, see
     :mod:`bot.middlewares.private_chats`), the update's unit of work (see
-    :mod:`bot.middlewares.db`), then the sender with role and language."""
+    :mod:`bot.middlewares.db`), the sender with role and language, and what people type for
+    a command understood (:mod:`bot.middlewares.typed_commands`)."""
     dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     install_unit_of_work(dispatcher, DbSessionMiddleware(sessions))
     dispatcher.update.outer_middleware(UserMiddleware(settings, texts))
+    dispatcher.message.outer_middleware(TypedCommands(texts))
 
 
 async def set_commands(bot: Bot, texts: Texts, sessions: async_sessionmaker[AsyncSession]) -> None:
