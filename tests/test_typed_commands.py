@@ -121,6 +121,16 @@ async def test_another_roles_command_says_whom_it_is_for_and_what_to_do(tmp_path
             name = command.split()[0]
             assert f"{name} {words[owner]}" in said, (command, said)
             assert words[who] in said, (command, said)
+        # A stranger's word for a command tells whom it is for; a school's word for a
+        # supervisor's command stays a text (it may be a comment).
+        for typed, name, owner in [
+            ("статус", "/tasks", "for-coordinators"),
+            ("Школы", "/schools", "for-supervisors"),
+        ]:
+            said = await answer_to(running, petr, typed)
+            assert f"{name} {words[owner]}" in said and words["next-stranger"] in said, said
+        said = await answer_to(running, anna, "рассылка")
+        assert words["for-supervisors"] not in said, said
 
 
 @TRAVEL

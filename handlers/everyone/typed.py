@@ -8,8 +8,9 @@
   command it is close to; when several are close they are suggested.
 
 When a word names commands of several roles, the person's own is meant («статус» is /status
-for a supervisor and /tasks for a school). Nothing here sends anything: the middleware
-(``bot/middlewares/typed_commands.py``) rewrites the message, the fallback suggests.
+for a supervisor and /tasks for a school); another role's word stays a text for a school or a
+supervisor, and tells a stranger whom the command is for. Nothing here sends anything: the
+middleware (``bot/middlewares/typed_commands.py``) rewrites the message, the fallback suggests.
 """
 
 from __future__ import annotations
@@ -89,8 +90,14 @@ class Vocabulary:
                         self.phrases.setdefault(key, []).append(name)
 
     def command_for_words(self, text: str, role: Role | None) -> str | None:
-        """The command a whole message («Задачи!», «мои задачи») names, if any."""
-        return _mine(self.phrases.get(normalise(text), ()), role)
+        """The command a whole message («Задачи!», «мои задачи») names, if any: one of the
+        person's own (another role's word from a school or a supervisor stays a text — it may
+        be a comment); for a stranger the first named, so they hear whom it is for."""
+        named = self.phrases.get(normalise(text), [])
+        own = [name for name in named if name in commands_for(role)]
+        if own:
+            return own[0] if len(set(own)) == 1 else None
+        return named[0] if named and role is None else None
 
     def command_for_slash(self, typed: str, role: Role | None) -> str | None:
         """The command a slash command that is not one (``/task``, ``/задачи``) means."""
