@@ -20,7 +20,7 @@ from services.schools import add_school
 from tests.conftest import SEEDS, seed_bytes
 from tests.fakes import render_text
 from tests.harness import RunningBot, running_bot
-from tests.journeys import join, supervisor
+from tests.journeys import invite_token, supervisor
 
 AFTER_THE_DEADLINES = "2021-12-20 03:00:00+00:00"
 SCHOOLS = 300
@@ -74,7 +74,10 @@ async def test_every_list_command_arrives_at_300_schools_and_60_activities(tmp_p
         api = running.api
         await big_municipality(running)
         olga = supervisor(running)
-        anna = await join(running, ANNA, school_name(1), language_code=locale)
+        anna = api.user(ANNA, first_name="Анна", language_code=locale)
+        anna.send_text(f"/start {await invite_token(running, school_name(1))}")
+        (welcome,) = await anna.wait_sent()
+        assert "„Средняя общеобразовательная школа № 1“" in welcome.plain_text  # no «…«…»…»
         for person in (olga, anna):
             if locale == "en":
                 person.send_text("/lang")
