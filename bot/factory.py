@@ -22,9 +22,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.intake import UpdateRunner, run_polling
+from bot.middlewares.best_effort import BestEffortMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.db import install as install_unit_of_work
 from bot.middlewares.flood_wait import FloodWaitMiddleware
+from bot.middlewares.long_text import LongTextMiddleware
+from bot.middlewares.private_chats import PrivateChatsOnly
+from bot.middlewares.typed_commands import TypedCommands
 from bot.middlewares.user import UserMiddleware
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -49,6 +53,10 @@ log = logging.getLogger(__name__)
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.TELEGRAM_API_URL))
+    # Outermost first: a refused acknowledgement is not an error (after any 429 waits), and a
+    # long text goes in parts, each paced on its own.
+    session.middleware(BestEffortMiddleware())
+    session.middleware(LongTextMiddleware())
     session.middleware(FloodWaitMiddleware())
     return Bot(
         token=settings.require_token(),
@@ -166,10 +174,14 @@ def _install_middlewares(
     sessions: async_sessionmaker[AsyncSession],
     texts: Texts,
 ) -> None:
-    """The update's unit of work (outermost of ours, see :mod:`bot.middlewares.db`), then the
-    sender with role and language."""
+    """Private chats only (nothing from a group reaches the database, see
+    :mod:`bot.middlewares.private_chats`), the update's unit of work (see
+    :mod:`bot.middlewares.db`), the sender with role and language, and what people type for
+    a command understood (:mod:`bot.middlewares.typed_commands`)."""
+    dispatcher.update.outer_middleware(PrivateChatsOnly(texts))
     install_unit_of_work(dispatcher, DbSessionMiddleware(sessions))
     dispatcher.update.outer_middleware(UserMiddleware(settings, texts))
+    dispatcher.message.outer_middleware(TypedCommands(texts))
 
 
 async def set_commands(bot: Bot, texts: Texts, sessions: async_sessionmaker[AsyncSession]) -> None:

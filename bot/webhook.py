@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.intake import UpdateRunner
+from bot.intake import UpdateRunner, allowed_updates
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ async def run_webhook(
         await bot.set_webhook(
             settings.WEBHOOK_URL,  # type: ignore[arg-type]
             secret_token=settings.WEBHOOK_SECRET.get_secret_value(),  # type: ignore[union-attr]
-            allowed_updates=dispatcher.resolve_used_update_types(),
+            allowed_updates=allowed_updates(dispatcher),
             drop_pending_updates=False,
         )
         log.info("webhook set; serving on %s:%s", settings.WEBHOOK_HOST, settings.WEBHOOK_PORT)

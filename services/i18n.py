@@ -13,6 +13,7 @@ import functools
 import gettext
 import io
 import logging
+import string
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 import locales
 
@@ -94,12 +96,20 @@ class Texts:
             log.warning("missing text %r for locale %s", key, locale)
             return key
         if params:
+            params = _typeset(
+                text, params, self._inner_quotes(catalog), self.resolve_locale(locale)
+            )
             try:
                 return text.format(**params)
             except (KeyError, IndexError, ValueError):
                 log.exception("text %r cannot be formatted with %s", key, sorted(params))
                 return text
         return text
+
+    @staticmethod
+    def _inner_quotes(catalog: gettext.GNUTranslations) -> str:
+        pair = catalog.gettext(INNER_QUOTES)
+        return pair if len(pair) == 2 else "„“"
 
     def has(self, key: str, locale: str) -> bool:
         catalog = self.translations.get(locale)
@@ -116,6 +126,40 @@ def babel_locale(code: str) -> Locale:
     """Parsed once: babel parses a locale name on every call it is given one (a reminder pass
     formats thousands of dates)."""
     return Locale.parse(code)
+
+
+# --- issue 12 (item 11): numbers and quotes as the language writes them
+INNER_QUOTES = "fmt-quotes-inner"  # the pair of quotes inside «…» (ru „“, en “”)
+_OUTER = ("«", "»")
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted_fields(template: str) -> frozenset[str]:
+    """The names of the placeholders that stand inside «…» in ``template``."""
+    depth = 0
+    quoted: set[str] = set()
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return frozenset()
+    for literal, field, _, _ in parsed:
+        depth = max(0, depth + literal.count(_OUTER[0]) - literal.count(_OUTER[1]))
+        if field is not None and depth > 0:
+            quoted.add(field.split(".")[0].split("[")[0])
+    return frozenset(quoted)
+
+
+def _typeset(template: str, params: dict[str, Any], inner: str, locale: str) -> dict[str, Any]:
+    """Floats in the language's style («20,5»); a value placed inside «…» has its own «…»
+    turned into the inner quotes, so quotes never nest as «…«…»…»."""
+    quoted = _quoted_fields(template)
+    result = dict(params)
+    for name, value in params.items():
+        if isinstance(value, float):
+            result[name] = format_decimal(value, locale=babel_locale(locale))
+        elif name in quoted and isinstance(value, str) and _OUTER[0] in value:
+            result[name] = value.replace(_OUTER[0], inner[0]).replace(_OUTER[1], inner[1])
+    return result
 
 
 class BoundTexts:

@@ -19,7 +19,7 @@ class MessengerLimits:
     ``text_chars``: longest message text; ``caption_chars``: longest media caption;
     ``download_bytes``: largest file the bot may fetch; ``upload_bytes``: largest file it may send;
     ``start_payload_chars``: longest deep-link payload; ``deep_link``: link format with
-    ``{bot}`` and ``{payload}``.
+    ``{bot}`` and ``{payload}``; ``chat_link``: the private chat's link, with ``{bot}``.
     """
 
     name: str
@@ -29,11 +29,16 @@ class MessengerLimits:
     upload_bytes: int
     start_payload_chars: int
     deep_link: str
+    chat_link: str = ""  # the link that opens a private chat with the bot: ``{bot}``
 
     @property
     def download_mb(self) -> int:
         """The download limit in whole megabytes, for messages to people."""
         return self.download_bytes // MB
+
+    def private_chat_link(self, bot_username: str) -> str:
+        """The link that opens a private chat with the bot (no payload)."""
+        return self.chat_link.format(bot=bot_username)
 
     def start_link(self, bot_username: str, payload: str) -> str:
         """The link that opens a chat with the bot and hands it ``payload``.
@@ -56,4 +61,5 @@ TELEGRAM = MessengerLimits(
     upload_bytes=50 * MB,
     start_payload_chars=64,
     deep_link="https://t.me/{bot}?start={payload}",
+    chat_link="https://t.me/{bot}",
 )

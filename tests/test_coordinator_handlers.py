@@ -181,7 +181,9 @@ async def test_a_strangers_tasks_is_told_how_to_join(harness: Harness):
     answer = await harness.feed(message=message(STRANGER, text="/tasks"))
     assert isinstance(answer, SendMessage)
     assert answer.chat_id == STRANGER
-    assert answer.text == t("unknown-command") + "\n\n" + t("help-stranger")
+    assert answer.text == (
+        t("command-for-coordinators", command="tasks") + "\n\n" + t("command-next-stranger")
+    )
     assert harness.api.requests == []  # the answer is the handler's result, sent by the runner
     async with harness.sessions() as session:
         stranger = await session.scalar(select(User).where(User.platform_user_id == STRANGER))
@@ -235,6 +237,6 @@ async def test_a_file_over_the_download_limit_is_refused_before_anything_is_writ
     (refusal,) = harness.api.of(SendMessage)
     assert refusal.chat_id == ANNA
     assert refusal.text == harness.texts.get("evidence-too-large", "ru", size_mb=25.0, limit_mb=20)
-    assert "20" in refusal.text and "25.0" in refusal.text
+    assert "до 20 МБ" in refusal.text and "(25 МБ)" in refusal.text
     assert await harness.count(Submission) == 0
     assert await harness.count(EvidenceFile) == 0

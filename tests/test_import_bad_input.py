@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_decimal
 
 from services.i18n import Texts
 from services.plan_import import readers
@@ -82,7 +83,12 @@ def check_message(key: str, params: dict[str, object]) -> None:
         raw = texts().translations[locale].gettext(key)
         formatted = raw.format(**params)  # a placeholder without a parameter raises here
         assert "{" not in formatted, (key, locale, formatted)
-        assert texts().get(key, locale, **params) == formatted
+        # Fractions are written as the language writes them («30,5» in Russian).
+        styled = {
+            name: format_decimal(value, locale=locale) if isinstance(value, float) else value
+            for name, value in params.items()
+        }
+        assert texts().get(key, locale, **params) == raw.format(**styled)
 
 
 def problem(filename: str, data: bytes, **kwargs: object) -> ImportProblem:

@@ -137,6 +137,7 @@ async def test_the_conversation_state_is_read_and_written_in_the_updates_transac
 
 async def test_the_production_dispatcher_orders_its_update_middlewares(tmp_path) -> None:
     from bot.factory import create_dispatcher
+    from bot.middlewares.private_chats import PrivateChatsOnly
     from bot.middlewares.user import UserMiddleware
     from bot.settings import load_settings
     from models.db import create_engine, make_sessionmaker
@@ -156,6 +157,7 @@ async def test_the_production_dispatcher_orders_its_update_middlewares(tmp_path)
     assert kinds == [
         ErrorsMiddleware,  # outermost: error handlers run after the unit of work ended
         UserContextMiddleware,
+        PrivateChatsOnly,  # nothing from a group reaches the unit of work
         DbSessionMiddleware,
         FSMContextMiddleware,  # the state is read inside the unit of work
         UserMiddleware,

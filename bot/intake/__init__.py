@@ -20,12 +20,14 @@ The parts:
 - :mod:`bot.intake.concurrency` — bounded in-flight updates, per-person order and flood limit;
 - :mod:`bot.intake.runner` — :class:`UpdateRunner`, which puts the two together around
   ``Dispatcher.feed_update``;
-- :mod:`bot.intake.polling` — the getUpdates loop and the life of a polling bot.
+- :mod:`bot.intake.polling` — the getUpdates loop and the life of a polling bot;
+- :mod:`bot.intake.updates` — the update types asked for (what the bot handles, no more).
 
 Handled rows are pruned by the daily housekeeping job (``scheduler/housekeeping.py``).
 """
 
 from bot.intake.polling import run_polling
 from bot.intake.runner import UpdateRunner
+from bot.intake.updates import allowed_updates
 
-__all__ = ["UpdateRunner", "run_polling"]
+__all__ = ["UpdateRunner", "allowed_updates", "run_polling"]

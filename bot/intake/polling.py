@@ -12,6 +12,7 @@ from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.types import Update
 
 from bot.intake.runner import UpdateRunner
+from bot.intake.updates import allowed_updates
 
 log = logging.getLogger(__name__)
 # However long Telegram was unreachable, people are answered again within this many seconds.
@@ -104,7 +105,7 @@ async def run_polling(
             runner,
             stop,
             polling_timeout=polling_timeout,
-            allowed_updates=dispatcher.resolve_used_update_types(),
+            allowed_updates=allowed_updates(dispatcher),
         )
         await runner.drain(drain_timeout)
     finally:

@@ -10,6 +10,7 @@ table), :mod:`~tests.fakes.state` (recording, queries, waiting), and the methods
 """
 
 from tests.fakes.formatting import FormattingError, render_text
+from tests.fakes.groups import FakeGroup
 from tests.fakes.limits import RateLimits
 from tests.fakes.records import (
     DEFAULT_DOCUMENT,
@@ -31,6 +32,7 @@ __all__ = [
     "Created",
     "CreatedList",
     "FakeBotAPI",
+    "FakeGroup",
     "FakeUser",
     "FormattingError",
     "RateLimits",

@@ -38,6 +38,7 @@ from aiohttp import web
 from tests.fakes.callbacks import Callbacks
 from tests.fakes.commands import Commands
 from tests.fakes.files import Files
+from tests.fakes.groups import Groups
 from tests.fakes.limits import (
     LimitsAndFaults,
     RateLimits,
@@ -53,7 +54,7 @@ from tests.fakes.wire import _JSON_FIELDS, JSON, ApiError, Request, _as_int, _de
 Handler = Callable[[Request], Any]
 
 
-class FakeBotAPI(Updates, Messages, Files, Callbacks, Commands, LimitsAndFaults, ApiState):
+class FakeBotAPI(Updates, Messages, Files, Callbacks, Commands, Groups, LimitsAndFaults, ApiState):
     """Fake Telegram Bot API server (see module docstring): the methods the bot uses, over
     HTTP. Serve another one with :meth:`register_method`; any other answers 404."""
 
@@ -100,6 +101,7 @@ class FakeBotAPI(Updates, Messages, Files, Callbacks, Commands, LimitsAndFaults,
                 "answerCallbackQuery": self._answer_callback_query,
                 "getFile": self._get_file,
                 "setMyCommands": self._set_my_commands,
+                "leaveChat": self._leave_chat,
             }.items()
         }
 

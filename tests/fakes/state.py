@@ -73,6 +73,7 @@ class ApiState:
         self._next_message_id: dict[int, int] = defaultdict(lambda: 1)
         self._users: dict[int, FakeUser] = {}
         self._callbacks: dict[str, tuple[int, int, bool]] = {}  # id -> chat, message, answered
+        self._groups: dict[int, Any] = {}  # chat id -> FakeGroup (tests/fakes/groups.py)
 
         # updates
         self._pending: list[JSON] = []
@@ -314,6 +315,9 @@ class ApiState:
         user = self._users.get(chat_id)
         if user is not None:
             return user.as_chat()
+        group = self._groups.get(chat_id)
+        if group is not None:
+            return group.as_chat()
         if chat_id < 0:
             kind = "supergroup" if chat_id <= -1_000_000_000_000 else "group"
             return {"id": chat_id, "type": kind, "title": f"Test chat {chat_id}"}

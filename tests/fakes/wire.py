@@ -13,6 +13,7 @@ from typing import Any
 JSON = dict[str, Any]
 
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+QUERY_ID_INVALID = "Bad Request: query ID is invalid"
 
 
 GET_UPDATES_CONFLICT = (
