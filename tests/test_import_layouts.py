@@ -196,7 +196,9 @@ def test_15_17_a_schools_own_plan_in_plain_words_goes_to_that_school(kind: str):
         D(2023, 5, 31),
     ]
     t = Texts().for_locale("ru")
-    assert any("план школы «МБОУ «СОШ № 3»»" in line for line in render_preview(t, parsed))
+    assert any(
+        "план школы «МБОУ „СОШ № 3“»" in line for line in render_preview(t, parsed)
+    )  # no nested «…«…»…» (issue 12)
 
 
 def test_17_a_department_plan_naming_a_school_is_not_a_school_plan():
