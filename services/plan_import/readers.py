@@ -35,7 +35,6 @@ _ZIP_SIGNATURE = b"PK\x03\x04"
 SUPPORTED = (".docx", ".xlsx", ".txt", ".csv", ".pdf", ".odt")
 
 
-
 def read_document(filename: str, data: bytes) -> RawDocument:
     suffix = PurePath(filename or "").suffix.lower()
     if not data:
